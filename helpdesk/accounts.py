@@ -1,0 +1,122 @@
+"""Accounts: members register themselves; agents and admins are created by an admin or the CLI."""
+
+import logging
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from . import audit
+from .database import db, utcnow
+from .errors import EmailTaken, InvalidInput, LoginThrottled
+from .models import LoginFailure, Role, User
+
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+# Checked when no account matches, so that a miss costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("no account has this password")
+
+
+def normalise_email(email: str) -> str:
+    """The canonical form we store and look up: validated syntax, lower-cased."""
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidInput({"email": [str(error)]}) from None
+    return checked.normalized.lower()
+
+
+def check_password_rules(password: str, email: str) -> None:
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+    if password.strip().lower() == email.lower():
+        problems.append("Don't use your email address as your password.")
+    if problems:
+        raise InvalidInput({"password": problems})
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(
+    email: str, password: str | None, *, role: Role, display_name: str, actor: User | None
+) -> User:
+    """Create an account; the database's unique index decides whether the address is taken."""
+    email = normalise_email(email)
+    display_name = display_name.strip()
+    if not display_name:
+        raise InvalidInput({"display_name": ["Enter a name."]})
+    if password is not None:
+        check_password_rules(password, email)
+    user = User(
+        email=email,
+        display_name=display_name,
+        role=role,
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise EmailTaken(f"An account with {email} already exists.") from None
+    audit.record(actor or user, "user.created", target=f"user:{user.id}", role=str(role))
+    return user
+
+
+def register_member(email: str, password: str, display_name: str) -> User:
+    return create_user(email, password, role=Role.MEMBER, display_name=display_name, actor=None)
+
+
+def authenticate(email: str, password: str, address: str, settings: dict) -> User | None:
+    """The account for these credentials, or None; a failure is recorded for throttling.
+
+    Raises LoginThrottled without checking the password once an account or a client address
+    has too many recent failures, so guessing stops working even with the right password.
+    """
+    email = email.strip().lower()
+    since = utcnow() - timedelta(minutes=settings["HELPDESK_LOGIN_WINDOW_MINUTES"])
+    if (
+        _failures_since(LoginFailure.email == email, since)
+        >= settings["HELPDESK_LOGIN_FAILURES_PER_ACCOUNT"]
+        or _failures_since(LoginFailure.address == address, since)
+        >= settings["HELPDESK_LOGIN_FAILURES_PER_ADDRESS"]
+    ):
+        log.warning("log-in throttled for %s from %s", email, address)
+        raise LoginThrottled(
+            "Too many failed log-ins. Wait "
+            f"{settings['HELPDESK_LOGIN_WINDOW_MINUTES']} minutes, then try again."
+        )
+    user = db.session.scalar(select(User).where(User.email == email))
+    if not _password_matches(user, password) or not user.active:
+        db.session.add(LoginFailure(email=email[:254], address=address[:64]))
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    return user
+
+
+def _failures_since(condition, since) -> int:
+    query = select(func.count(LoginFailure.id)).where(condition, LoginFailure.created_at >= since)
+    return db.session.scalar(query)
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Check the password; with no account (or none set) a dummy hash keeps the time the same."""
+    stored = user.password_hash if user is not None else None
+    try:
+        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False

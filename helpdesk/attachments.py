@@ -1,0 +1,143 @@
+"""Evidence files: checked by content, stored outside the database under their sha256."""
+
+import hashlib
+import os
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from flask import current_app
+
+from .errors import InvalidInput
+
+CHUNK = 64 * 1024
+
+# Types recognised by their first bytes, never by the name or the browser's claim.
+_SIGNATURES: list[tuple[bytes, str]] = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+]
+# Raster images a browser may show inline; everything else is only ever a download.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+ALLOWED_DESCRIPTION = "images (PNG, JPEG, GIF, WebP), PDF documents and plain text files"
+
+
+class Upload(Protocol):
+    filename: str | None
+    stream: BinaryIO
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def sniff_content_type(head: bytes, filename: str) -> str | None:
+    """The file's type from its content; None when it is not one we accept."""
+    for signature, content_type in _SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if filename.lower().endswith(".txt") and _looks_like_text(head):
+        return "text/plain"
+    return None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut at the end of the sample is still text.
+        return error.start >= len(head) - 3
+    return True
+
+
+def clean_filename(filename: str | None) -> str:
+    """A display name that is safe in a header and a page: no path, no control characters."""
+    name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    if not name:
+        return "attachment"
+    stem, dot, extension = name.rpartition(".")
+    if len(name) > 200:
+        name = (stem[: 200 - len(extension) - 1] + dot + extension) if dot else name[:200]
+    return name
+
+
+class AttachmentStore:
+    """Content-addressed files: <root>/ab/cd/<sha256>. The same evidence twice is kept once."""
+
+    def __init__(self, root: str | Path, max_bytes: int, max_files: int):
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.max_files = max_files
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def store_all(self, uploads: list[Upload]) -> list[StoredFile]:
+        """Check and store every upload, or raise InvalidInput naming each bad file."""
+        uploads = [upload for upload in uploads if upload.filename]
+        if len(uploads) > self.max_files:
+            raise InvalidInput({"attachments": [f"Attach at most {self.max_files} files."]})
+        stored, problems = [], []
+        for upload in uploads:
+            try:
+                stored.append(self._store(upload))
+            except ValueError as problem:
+                problems.append(str(problem))
+        if problems:
+            raise InvalidInput({"attachments": problems})
+        return stored
+
+    def _store(self, upload: Upload) -> StoredFile:
+        filename = clean_filename(upload.filename)
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        head = b""
+        with tempfile.NamedTemporaryFile(dir=self.root, prefix=".upload-", delete=False) as temp:
+            try:
+                while chunk := upload.stream.read(CHUNK):
+                    if len(head) < 512:
+                        head += chunk[: 512 - len(head)]
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise ValueError(
+                            f"{filename} is larger than {self.max_bytes // (1024 * 1024)} MB."
+                        )
+                    digest.update(chunk)
+                    temp.write(chunk)
+                if size == 0:
+                    raise ValueError(f"{filename} is empty.")
+                content_type = sniff_content_type(head, filename)
+                if content_type is None:
+                    raise ValueError(f"{filename}: attach only {ALLOWED_DESCRIPTION}.")
+            except ValueError:
+                os.unlink(temp.name)
+                raise
+        sha256 = digest.hexdigest()
+        final = self.path_for(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp.name, final)  # atomic; identical content simply lands on itself
+        return StoredFile(filename, content_type, size, sha256)
+
+
+def current_store() -> AttachmentStore:
+    """The store configured for the running app."""
+    config = current_app.config
+    return AttachmentStore(
+        config["HELPDESK_ATTACHMENT_DIR"],
+        max_bytes=config["HELPDESK_MAX_ATTACHMENT_BYTES"],
+        max_files=config["HELPDESK_MAX_ATTACHMENTS"],
+    )

@@ -1,0 +1,97 @@
+"""Settings: safe defaults, environment variables read once when the app is created."""
+
+import os
+import secrets
+from pathlib import Path
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting has a value we refuse to guess about."""
+
+
+def parse_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(f"{name}={value!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+
+
+def parse_int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number") from None
+
+
+def database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs written the short way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+# name -> (default, parser). Every HELPDESK_ setting the app reads; the README lists them.
+HELPDESK_SETTINGS = {
+    "HELPDESK_MAX_ATTACHMENT_BYTES": (10 * 1024 * 1024, parse_int),
+    "HELPDESK_MAX_ATTACHMENTS": (5, parse_int),
+    "HELPDESK_LOGIN_FAILURES_PER_ACCOUNT": (5, parse_int),
+    "HELPDESK_LOGIN_FAILURES_PER_ADDRESS": (20, parse_int),
+    "HELPDESK_LOGIN_WINDOW_MINUTES": (15, parse_int),
+    "HELPDESK_SECURE_COOKIES": (False, parse_bool),
+}
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Generate a secret key once into the instance folder, readable by the owner only."""
+    path = instance_path / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def build_config(instance_path: Path, environ: dict[str, str], overrides: dict | None) -> dict:
+    """The app's configuration: defaults, then the environment, then the caller's overrides."""
+    overrides = overrides or {}
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'helpdesk.db'}"
+        ),
+        "HELPDESK_ATTACHMENT_DIR": str(instance_path / "attachments"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    }
+    for name, (default, parse) in HELPDESK_SETTINGS.items():
+        config[name] = parse(name, environ[name]) if name in environ else default
+    if "SECRET_KEY" in environ:
+        config["SECRET_KEY"] = environ["SECRET_KEY"]
+    config.update(overrides)
+    if "SQLALCHEMY_DATABASE_URI" in overrides:
+        config["SQLALCHEMY_DATABASE_URI"] = database_url(overrides["SQLALCHEMY_DATABASE_URI"])
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = instance_secret_key(instance_path)
+    config["SESSION_COOKIE_SECURE"] = config["HELPDESK_SECURE_COOKIES"]
+    config["REMEMBER_COOKIE_SECURE"] = config["HELPDESK_SECURE_COOKIES"]
+    # Evidence files plus the form itself; larger bodies get 413 before any parsing.
+    config.setdefault(
+        "MAX_CONTENT_LENGTH",
+        config["HELPDESK_MAX_ATTACHMENT_BYTES"] * config["HELPDESK_MAX_ATTACHMENTS"] + 1024 * 1024,
+    )
+    return config

@@ -1,0 +1,41 @@
+"""Domain exceptions. Views turn them into messages; nothing here knows about HTTP."""
+
+
+class DomainError(Exception):
+    """A request the domain refuses; the message is safe to show to the person who asked."""
+
+
+class InvalidInput(DomainError):
+    """Input broke a rule. `errors` maps a field name to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()))
+
+
+class NotAllowed(DomainError):
+    """The actor may not do this."""
+
+
+class TransitionRefused(DomainError):
+    """The workflow has no such status change."""
+
+
+class TicketClosed(DomainError):
+    """A closed ticket takes nothing more; a new linked report is the way on."""
+
+
+class DuplicateSubmission(DomainError):
+    """The same form was submitted twice; `reference` names the ticket the first one made."""
+
+    def __init__(self, reference: str):
+        self.reference = reference
+        super().__init__(f"Report {reference} was already received.")
+
+
+class EmailTaken(DomainError):
+    """An account with this email address already exists."""
+
+
+class LoginThrottled(DomainError):
+    """Too many failed log-ins for this account or from this address."""

@@ -1,0 +1,20 @@
+"""Flask extensions, created unbound; create_app binds them with init_app."""
+
+from pathlib import Path
+
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+
+from .database import db
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Log in to continue."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+
+csrf = CSRFProtect()
+migrate = Migrate(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+
+__all__ = ["csrf", "db", "login_manager", "migrate"]

@@ -1,0 +1,217 @@
+"""The schema: typed models and their enums. Rules live in the domain modules, not here."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .database import db, utcnow
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    ON_HOLD = "on_hold"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class MessageKind(StrEnum):
+    REPORTER = "reporter"  # written by the ticket's reporter
+    REPLY = "reply"  # an agent's public reply
+    NOTE = "note"  # internal, agents only
+    EVENT = "event"  # recorded by the system, agents only
+
+
+class Source(StrEnum):
+    WEB = "web"
+    EMAIL = "email"
+    API = "api"
+
+
+def _enum(enum_class: type[StrEnum]) -> Enum:
+    """Store an enum as its value in a plain string column, the same on every engine."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=16,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.MEMBER)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_agent(self) -> bool:
+        """Agents and admins work tickets."""
+        return self.role in (Role.AGENT, Role.ADMIN)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    is_interaction: Mapped[bool] = mapped_column(default=False)
+    interaction_notice: Mapped[str | None] = mapped_column(Text)
+    default_priority: Mapped[Priority] = mapped_column(_enum(Priority), default=Priority.NORMAL)
+    first_response_hours: Mapped[int] = mapped_column(default=24)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # A double-clicked submit carries the same key twice: the second insert is refused.
+        UniqueConstraint("reporter_id", "submission_key"),
+        Index("ix_tickets_reporter_activity", "reporter_id", "last_activity_at"),
+        Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_assignee_status_activity", "assignee_id", "status", "last_activity_at"),
+        Index("ix_tickets_category_status_created", "category_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW)
+    priority: Mapped[Priority] = mapped_column(_enum(Priority), default=Priority.NORMAL)
+    source: Mapped[Source] = mapped_column(_enum(Source), default=Source.WEB)
+    reported_member: Mapped[str | None] = mapped_column(String(100))
+    reported_profile_url: Mapped[str | None] = mapped_column(String(500))
+    reported_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    context_url: Mapped[str | None] = mapped_column(String(500))
+    submission_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_response_at: Mapped[datetime | None]
+    solved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    category: Mapped[Category] = relationship()
+    linked_ticket: Mapped["Ticket | None"] = relationship(remote_side=[id])
+    messages: Mapped[list["Message"]] = relationship(
+        back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan"
+    )
+
+    # SQLAlchemy bumps the version on every UPDATE and refuses one made from a stale read.
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.reference} {self.status}>"
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_ticket_created", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind))
+    origin: Mapped[Source] = mapped_column(_enum(Source), default=Source.WEB)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    author: Mapped[User | None] = relationship()
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="message", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_public(self) -> bool:
+        """Seen by the reporter: their own messages and agents' public replies."""
+        return self.kind in (MessageKind.REPORTER, MessageKind.REPLY)
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    message: Mapped[Message] = relationship(back_populates="attachments")
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_ticket_created", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    target: Mapped[str | None] = mapped_column(String(100))  # e.g. "user:12" for non-ticket events
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    actor: Mapped[User | None] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
+
+
+class LoginFailure(db.Model):
+    """A failed log-in, kept for throttling by account and by client address."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_email_created", "email", "created_at"),
+        Index("ix_login_failures_address_created", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,272 @@
+"""Ticket actions shared by the web forms, the API, the CLI and mail intake.
+
+Each function takes the acting user, checks the rules, changes the models, records the audit
+event and flushes. The caller commits once.
+"""
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from . import audit, workflow
+from .attachments import Upload, current_store
+from .database import db, utcnow
+from .errors import DuplicateSubmission, InvalidInput, NotAllowed, TicketClosed
+from .models import Attachment, Category, Message, MessageKind, Source, Ticket, User
+from .signing import new_reference
+
+SUBJECT_LENGTH = (5, 200)
+BODY_LENGTH = (10, 20_000)
+FOLLOWUP_LENGTH = (1, 20_000)
+URL_LENGTH = 500
+USERNAME_PATTERN = re.compile(r"^@?[\w.\-]{2,64}$")
+
+
+@dataclass(frozen=True)
+class ReportedParty:
+    member: str | None = None
+    profile_url: str | None = None
+    key: str | None = None  # the same for every way of naming the same member
+
+
+def reported_key(name: str) -> str:
+    """Case- and width-insensitive key for a marketplace username."""
+    return unicodedata.normalize("NFKC", name.strip().lstrip("@~")).casefold()
+
+
+def check_url(url: str) -> str | None:
+    """Why a URL is unacceptable, or None when it is fine."""
+    parts = urlsplit(url)
+    if len(url) > URL_LENGTH:
+        return f"Use at most {URL_LENGTH} characters."
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Enter a full web address starting with https://."
+    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in url):
+        return "A web address cannot contain spaces."
+    return None
+
+
+def parse_reported_party(text: str) -> ReportedParty:
+    """A username or a profile URL, as the member typed it, plus the key linking the two."""
+    text = text.strip()
+    if not text:
+        return ReportedParty()
+    if text.lower().startswith(("http://", "https://")):
+        if problem := check_url(text):
+            raise InvalidInput({"reported": [problem]})
+        segments = [segment for segment in urlsplit(text).path.split("/") if segment]
+        return ReportedParty(profile_url=text, key=reported_key(segments[-1]) if segments else None)
+    if not USERNAME_PATTERN.match(text):
+        raise InvalidInput(
+            {"reported": ["Enter the member's username (letters, digits, . _ -) or profile URL."]}
+        )
+    return ReportedParty(member=text.lstrip("@"), key=reported_key(text))
+
+
+def _length_problem(value: str, bounds: tuple[int, int], what: str) -> str | None:
+    low, high = bounds
+    if len(value) < low:
+        return f"{what} needs at least {low} characters." if low > 1 else f"Enter {what.lower()}."
+    if len(value) > high:
+        return f"{what} can have at most {high:,} characters."
+    return None
+
+
+def _check_report(category, subject, description, reported, context_url) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if category is None or not category.active:
+        errors["category"] = ["Choose what kind of violation you are reporting."]
+    if problem := _length_problem(subject, SUBJECT_LENGTH, "The subject"):
+        errors["subject"] = [problem]
+    if problem := _length_problem(description, BODY_LENGTH, "The description"):
+        errors["description"] = [problem]
+    try:
+        parse_reported_party(reported)
+    except InvalidInput as invalid:
+        errors.update(invalid.errors)
+    if context_url and (problem := check_url(context_url)):
+        errors["context_url"] = [problem]
+    return errors
+
+
+def _store_uploads(uploads: Sequence[Upload], errors: dict[str, list[str]]):
+    try:
+        return current_store().store_all(list(uploads))
+    except InvalidInput as invalid:
+        errors.update(invalid.errors)
+        return []
+
+
+def _add_message(ticket, author, kind, body, origin, stored_files) -> Message:
+    message = Message(ticket=ticket, author=author, kind=kind, body=body, origin=origin)
+    message.attachments = [
+        Attachment(
+            filename=file.filename,
+            content_type=file.content_type,
+            size=file.size,
+            sha256=file.sha256,
+        )
+        for file in stored_files
+    ]
+    db.session.add(message)
+    return message
+
+
+def open_ticket(
+    reporter: User,
+    *,
+    category: Category | None,
+    subject: str,
+    description: str,
+    reported: str = "",
+    context_url: str = "",
+    uploads: Sequence[Upload] = (),
+    source: Source = Source.WEB,
+    submission_key: str | None = None,
+    follows_up: Ticket | None = None,
+) -> Ticket:
+    """A new report with its first message and evidence, or InvalidInput naming every problem.
+
+    A submission key seen before from the same reporter raises DuplicateSubmission with the
+    first ticket's reference, so a double click or a retried request makes one ticket.
+    """
+    subject, description, context_url = subject.strip(), description.strip(), context_url.strip()
+    errors = _check_report(category, subject, description, reported, context_url)
+    stored_files = _store_uploads(uploads, errors)
+    if errors:
+        raise InvalidInput(errors)
+    party = parse_reported_party(reported)
+    ticket = Ticket(
+        reporter=reporter,
+        category=category,
+        subject=subject,
+        priority=category.default_priority,
+        source=source,
+        reported_member=party.member,
+        reported_profile_url=party.profile_url,
+        reported_key=party.key,
+        context_url=context_url or None,
+        submission_key=submission_key,
+        linked_ticket=follows_up,
+    )
+    _insert_with_fresh_reference(ticket)
+    _add_message(ticket, reporter, MessageKind.REPORTER, description, source, stored_files)
+    audit.record(
+        reporter,
+        "ticket.created",
+        ticket=ticket,
+        category=category.slug,
+        source=source.value,
+        attachments=len(stored_files),
+        follows_up=follows_up.reference if follows_up else None,
+    )
+    db.session.flush()
+    return ticket
+
+
+def _insert_with_fresh_reference(ticket: Ticket, attempts: int = 5) -> None:
+    """Insert under a random reference, drawing again on the (rare) collision."""
+    for _ in range(attempts):
+        ticket.reference = new_reference()
+        try:
+            with db.session.begin_nested():
+                db.session.add(ticket)
+            return
+        except IntegrityError:  # the savepoint's rollback has expunged the ticket again
+            if ticket.submission_key and (first := _submitted_before(ticket)):
+                raise DuplicateSubmission(first.reference) from None
+    raise RuntimeError("could not draw an unused ticket reference")
+
+
+def _submitted_before(ticket: Ticket) -> Ticket | None:
+    query = select(Ticket).where(
+        Ticket.reporter_id == ticket.reporter.id, Ticket.submission_key == ticket.submission_key
+    )
+    return db.session.scalar(query)
+
+
+def add_followup(
+    ticket: Ticket, author: User, body: str, uploads: Sequence[Upload] = (), origin=Source.WEB
+) -> Message:
+    """The reporter adds information; a pending or solved ticket goes back to the team."""
+    if ticket.status is workflow.Status.CLOSED:
+        raise TicketClosed(
+            f"{ticket.reference} is closed. Send a new report that refers to it instead."
+        )
+    body = body.strip()
+    errors: dict[str, list[str]] = {}
+    if problem := _length_problem(body, FOLLOWUP_LENGTH, "Your message"):
+        errors["body"] = [problem]
+    stored_files = _store_uploads(uploads, errors)
+    if errors:
+        raise InvalidInput(errors)
+    message = _add_message(ticket, author, MessageKind.REPORTER, body, origin, stored_files)
+    if ticket.status in workflow.REOPENED_BY_REPORTER:
+        workflow.change_status(ticket, workflow.Status.OPEN, author)
+    ticket.last_activity_at = utcnow()
+    audit.record(author, "ticket.followup", ticket=ticket, attachments=len(stored_files))
+    db.session.flush()
+    return message
+
+
+def _require_agent(actor: User) -> None:
+    if not actor.is_agent:
+        raise NotAllowed("Only agents can do this.")
+
+
+def post_reply(ticket: Ticket, agent: User, body: str) -> Message:
+    """An agent's public reply: the reporter reads it in their thread."""
+    _require_agent(agent)
+    body = body.strip()
+    if problem := _length_problem(body, FOLLOWUP_LENGTH, "The reply"):
+        raise InvalidInput({"body": [problem]})
+    message = _add_message(ticket, agent, MessageKind.REPLY, body, Source.WEB, [])
+    now = utcnow()
+    ticket.first_response_at = ticket.first_response_at or now
+    ticket.last_activity_at = now
+    audit.record(agent, "ticket.replied", ticket=ticket)
+    db.session.flush()
+    return message
+
+
+def add_note(ticket: Ticket, agent: User, body: str) -> Message:
+    """An internal note: agents only, never shown to the reporter nor mailed (P4)."""
+    _require_agent(agent)
+    body = body.strip()
+    if problem := _length_problem(body, FOLLOWUP_LENGTH, "The note"):
+        raise InvalidInput({"body": [problem]})
+    # No last_activity_at: the reporter's list is sorted by it and must not hint at notes.
+    message = _add_message(ticket, agent, MessageKind.NOTE, body, Source.WEB, [])
+    audit.record(agent, "ticket.noted", ticket=ticket)
+    db.session.flush()
+    return message
+
+
+def reporter_tickets(reporter: User) -> list[Ticket]:
+    """The member's own tickets, latest activity first."""
+    query = (
+        select(Ticket)
+        .where(Ticket.reporter_id == reporter.id)
+        .options(selectinload(Ticket.category))
+        .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def reporter_ticket(reporter: User, reference: str) -> Ticket | None:
+    """The ticket if this member reported it; None both when it is someone else's and missing."""
+    query = select(Ticket).where(
+        Ticket.reference == reference.strip().upper(), Ticket.reporter_id == reporter.id
+    )
+    return db.session.scalar(query)
+
+
+def public_thread(ticket: Ticket) -> list[Message]:
+    """What the reporter may read (P1, P2): their own messages and agents' public replies."""
+    return [message for message in ticket.messages if message.is_public]

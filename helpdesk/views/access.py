@@ -1,0 +1,62 @@
+"""Who may see what: the user loader, role checks, safe redirects and form error plumbing."""
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..database import db
+from ..errors import InvalidInput
+from ..extensions import login_manager
+from ..models import Role, User
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def agent_required(view):
+    """Agents and admins only; a member gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_agent:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role is not Role.ADMIN:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def safe_next(target: str | None) -> str | None:
+    """The `next` target if it stays on this site (a path), otherwise None."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ch in target for ch in "\\\r\n\t") or urlsplit(target).netloc:
+        return None
+    return target
+
+
+def show_errors(form: FlaskForm, invalid: InvalidInput) -> None:
+    """Put the domain's messages beside the fields they belong to."""
+    for field_name, messages in invalid.errors.items():
+        field = form._fields.get(field_name)
+        target = field.errors if field is not None else form.form_errors
+        if isinstance(target, tuple):  # WTForms leaves an empty tuple on unvalidated fields
+            field.errors = target = list(target)
+        target.extend(messages)

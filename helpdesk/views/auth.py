@@ -1,0 +1,72 @@
+"""Register, log in, log out."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import accounts
+from ..database import db
+from ..errors import EmailTaken, InvalidInput, LoginThrottled
+from .access import safe_next, show_errors
+from .forms import LoginForm, RegisterForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _home_for(user) -> str:
+    return url_for("agent.inbox") if user.is_agent else url_for("member.my_tickets")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_member(
+                form.email.data, form.password.data, form.display_name.data
+            )
+            db.session.commit()
+        except InvalidInput as invalid:
+            db.session.rollback()
+            show_errors(form, invalid)
+        except EmailTaken:
+            db.session.rollback()
+            form.email.errors.append("An account with this address already exists. Log in instead.")
+        else:
+            login_user(user)
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(url_for("member.new_ticket"))
+    status = 422 if form.errors else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    form = LoginForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(
+                form.email.data, form.password.data, request.remote_addr or "", current_app.config
+            )
+        except LoginThrottled as throttled:
+            db.session.rollback()
+            form.form_errors.append(str(throttled))
+            return render_template("auth/login.html", form=form), 429
+        db.session.commit()  # keeps the failure count, or the successful log-in time
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(form.next.data) or _home_for(user))
+        form.form_errors.append("That email address and password do not match an account.")
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")  # a POST, so a link or an image on another site cannot log anyone out
+@login_required
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("public.index"))

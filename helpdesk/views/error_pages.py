@@ -1,0 +1,44 @@
+"""Error responses: a page for people, JSON for API clients."""
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+EXPLANATIONS = {
+    400: "The request could not be understood.",
+    403: "This page is for the Trust & Safety team only.",
+    404: "There is nothing here. Check the address, or go back to your tickets.",
+    405: "That action is not possible on this page.",
+    413: "The upload is too large. Attach fewer or smaller files and try again.",
+    429: "Too many attempts. Wait a few minutes, then try again.",
+    500: "Something went wrong on our side. Your last action was not saved; try again.",
+}
+
+
+def _wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _render(code: int, title: str, detail: str):
+    if _wants_json():
+        return {"title": title, "status": code, "detail": detail}, code
+    return render_template("errors/error.html", code=code, title=title, detail=detail), code
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        detail = "The form expired or came from another site. Reload the page and try again."
+        return _render(400, "Form expired", detail)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        return _render(code, error.name, EXPLANATIONS.get(code, error.description or ""))
+
+    @app.errorhandler(500)  # unhandled exceptions land here; Flask has logged them already
+    def internal_error(error: HTTPException):
+        return _render(500, "Internal Server Error", EXPLANATIONS[500])

@@ -1,0 +1,147 @@
+"""The member's side: report a violation, follow one's own tickets, add information."""
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import tickets
+from ..attachments import INLINE_TYPES, current_store
+from ..categories import active_categories, active_category, active_category_by_slug
+from ..database import db
+from ..errors import DuplicateSubmission, InvalidInput, TicketClosed
+from ..models import Attachment, Ticket
+from ..signing import new_submission_key
+from .access import show_errors
+from .forms import FollowupForm, ReportForm
+
+bp = Blueprint("member", __name__)
+
+
+def _own_ticket_or_404(reference: str) -> Ticket:
+    """Someone else's ticket and a missing one look the same: 404."""
+    ticket = tickets.reporter_ticket(current_user, reference)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def _prefill(form: ReportForm) -> None:
+    """Fill the form from a marketplace 'Report violation' link or a closed ticket."""
+    args = request.args
+    follows_up = tickets.reporter_ticket(current_user, args.get("follows_up", ""))
+    category = active_category_by_slug(args.get("category"))
+    if follows_up is not None:
+        form.follows_up.data = follows_up.reference
+        category = category or (follows_up.category if follows_up.category.active else None)
+        form.subject.data = f"Follow-up to {follows_up.reference}: {follows_up.subject}"[:200]
+    form.category.data = category.id if category else None
+    form.reported.data = args.get("reported", "")[:500]
+    form.context_url.data = args.get("context_url", "")[:500]
+    form.submission_key.data = new_submission_key()
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@login_required
+def new_ticket():
+    form = ReportForm()
+    if request.method == "GET":
+        _prefill(form)
+    elif form.validate_on_submit():
+        try:
+            ticket = tickets.open_ticket(
+                current_user,
+                category=active_category(form.category.data),
+                subject=form.subject.data or "",
+                description=form.description.data or "",
+                reported=form.reported.data or "",
+                context_url=form.context_url.data or "",
+                uploads=form.attachments.data or [],
+                submission_key=form.submission_key.data or None,
+                follows_up=tickets.reporter_ticket(current_user, form.follows_up.data or ""),
+            )
+            db.session.commit()
+        except DuplicateSubmission as duplicate:
+            db.session.rollback()
+            return _received(duplicate.reference)
+        except InvalidInput as invalid:
+            db.session.rollback()
+            show_errors(form, invalid)
+        else:
+            return _received(ticket.reference)
+    categories = active_categories()
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("member/new_ticket.html", form=form, categories=categories), status
+
+
+def _received(reference: str):
+    flash(f"Report {reference} received. Thank you for telling us.", "success")
+    return redirect(url_for(".ticket", reference=reference))
+
+
+@bp.get("/tickets")
+@login_required
+def my_tickets():
+    return render_template("member/tickets.html", tickets=tickets.reporter_tickets(current_user))
+
+
+@bp.route("/tickets/<reference>", methods=["GET", "POST"])
+@login_required
+def ticket(reference: str):
+    ticket = _own_ticket_or_404(reference)
+    form = FollowupForm()
+    if form.validate_on_submit():
+        try:
+            tickets.add_followup(
+                ticket, current_user, form.body.data or "", form.attachments.data or []
+            )
+            db.session.commit()
+        except InvalidInput as invalid:
+            db.session.rollback()
+            show_errors(form, invalid)
+        except TicketClosed as closed:
+            db.session.rollback()
+            flash(str(closed), "error")
+            return redirect(url_for(".ticket", reference=ticket.reference))
+        else:
+            flash("Thank you. We added your information to the report.", "success")
+            return redirect(url_for(".ticket", reference=ticket.reference))
+    status = 422 if form.errors else 200
+    return render_template(
+        "member/ticket.html", ticket=ticket, thread=tickets.public_thread(ticket), form=form
+    ), status
+
+
+@bp.get("/tickets/<reference>/attachments/<int:attachment_id>")
+@login_required
+def attachment(reference: str, attachment_id: int):
+    """Evidence for the reporter (their public thread only) and agents, sent as a download."""
+    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+    file = db.session.get(Attachment, attachment_id)
+    if ticket is None or file is None or file.message.ticket_id != ticket.id:
+        abort(404)
+    may_see = current_user.is_agent or (
+        ticket.reporter_id == current_user.id and file.message.is_public
+    )
+    if not may_see:
+        abort(404)
+    inline = request.args.get("inline") == "1" and file.content_type in INLINE_TYPES
+    response = send_file(
+        current_store().path_for(file.sha256),
+        mimetype=file.content_type,
+        as_attachment=not inline,
+        download_name=file.filename,
+        max_age=0,
+        etag=file.sha256,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
