@@ -22,7 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     instance_path = Path((config or {}).get("INSTANCE_PATH", app.instance_path))
     instance_path.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(build_config(instance_path, dict(os.environ), config))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _log_state_changes()
 
     from . import models  # noqa: F401  (registers the tables on the metadata)
     from .cli import register_cli
@@ -38,3 +38,13 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_pages(app)
     register_cli(app)
     return app
+
+
+def _log_state_changes() -> None:
+    """Show the domain's INFO log (who changed what) wherever the app runs, once per process."""
+    logger = logging.getLogger("helpdesk")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)

@@ -4,7 +4,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from . import accounts
+from . import accounts, seed
 from .database import db
 from .errors import DomainError
 from .models import Role
@@ -43,14 +43,11 @@ def create_user(email: str, role: str, password: str, display_name: str | None) 
 @seed_cli.command("demo")
 def seed_demo() -> None:
     """Default categories, demo staff and members, and about fifty tickets (once)."""
-    from .seed import DEMO_LOGINS
-    from .seed import seed_demo as load_demo
-
-    created = load_demo()
+    created = seed.seed_demo()
     db.session.commit()
     click.echo("Demo data loaded." if created else "Demo data was already there; nothing changed.")
     click.echo("Demo logins:")
-    for role, email, password, _name in DEMO_LOGINS:
+    for role, email, password, _name in seed.DEMO_LOGINS:
         click.echo(f"  {role:<7} {email:<32} {password}")
 
 

@@ -18,7 +18,17 @@ from . import audit, workflow
 from .attachments import Upload, current_store
 from .database import db, utcnow
 from .errors import DuplicateSubmission, InvalidInput, NotAllowed, TicketClosed
-from .models import Attachment, Category, Message, MessageKind, Source, Ticket, User
+from .models import (
+    Attachment,
+    Category,
+    Message,
+    MessageKind,
+    Priority,
+    Source,
+    Status,
+    Ticket,
+    User,
+)
 from .signing import new_reference
 
 SUBJECT_LENGTH = (5, 200)
@@ -52,6 +62,24 @@ def check_url(url: str) -> str | None:
     return None
 
 
+# Path segments that come before a member's name in marketplace profile URLs.
+PROFILE_PATH_PREFIXES = frozenset(
+    {"freelancers", "freelancer", "clients", "client", "members", "member", "users", "u", "profile"}
+)
+
+
+def profile_username(url: str) -> str | None:
+    """The member name in a profile URL (/freelancers/~jane_doe/portfolio, /@jane_doe), if any.
+
+    A link to something else (a job posting, a contract) names no member: it gives no key.
+    """
+    segments = [segment for segment in urlsplit(url).path.split("/") if segment]
+    for before, segment in zip([""] + segments, segments, strict=False):
+        if before.lower() in PROFILE_PATH_PREFIXES or (segment.startswith("@") and not before):
+            return segment
+    return None
+
+
 def parse_reported_party(text: str) -> ReportedParty:
     """A username or a profile URL, as the member typed it, plus the key linking the two."""
     text = text.strip()
@@ -60,8 +88,8 @@ def parse_reported_party(text: str) -> ReportedParty:
     if text.lower().startswith(("http://", "https://")):
         if problem := check_url(text):
             raise InvalidInput({"reported": [problem]})
-        segments = [segment for segment in urlsplit(text).path.split("/") if segment]
-        return ReportedParty(profile_url=text, key=reported_key(segments[-1]) if segments else None)
+        username = profile_username(text)
+        return ReportedParty(profile_url=text, key=reported_key(username) if username else None)
     if not USERNAME_PATTERN.match(text):
         raise InvalidInput(
             {"reported": ["Enter the member's username (letters, digits, . _ -) or profile URL."]}
@@ -70,9 +98,12 @@ def parse_reported_party(text: str) -> ReportedParty:
 
 
 def _length_problem(value: str, bounds: tuple[int, int], what: str) -> str | None:
+    """Why a text is too short or too long; `what` is its name with "the" or "your"."""
     low, high = bounds
+    if not value:
+        return f"Enter {what.lower()}."
     if len(value) < low:
-        return f"{what} needs at least {low} characters." if low > 1 else f"Enter {what.lower()}."
+        return f"{what} needs at least {low} characters."
     if len(value) > high:
         return f"{what} can have at most {high:,} characters."
     return None
@@ -96,6 +127,8 @@ def _check_report(category, subject, description, reported, context_url) -> dict
 
 
 def _store_uploads(uploads: Sequence[Upload], errors: dict[str, list[str]]):
+    if not uploads:
+        return []
     try:
         return current_store().store_all(list(uploads))
     except InvalidInput as invalid:
@@ -181,7 +214,13 @@ def _insert_with_fresh_reference(ticket: Ticket, attempts: int = 5) -> None:
         except IntegrityError:  # the savepoint's rollback has expunged the ticket again
             if ticket.submission_key and (first := _submitted_before(ticket)):
                 raise DuplicateSubmission(first.reference) from None
+            if not _reference_taken(ticket.reference):
+                raise
     raise RuntimeError("could not draw an unused ticket reference")
+
+
+def _reference_taken(reference: str) -> bool:
+    return db.session.scalar(select(Ticket.id).where(Ticket.reference == reference)) is not None
 
 
 def _submitted_before(ticket: Ticket) -> Ticket | None:
@@ -195,7 +234,9 @@ def add_followup(
     ticket: Ticket, author: User, body: str, uploads: Sequence[Upload] = (), origin=Source.WEB
 ) -> Message:
     """The reporter adds information; a pending or solved ticket goes back to the team."""
-    if ticket.status is workflow.Status.CLOSED:
+    if author.id != ticket.reporter_id:
+        raise NotAllowed("Only the reporter can add information to their report.")
+    if ticket.status is Status.CLOSED:
         raise TicketClosed(
             f"{ticket.reference} is closed. Send a new report that refers to it instead."
         )
@@ -208,7 +249,7 @@ def add_followup(
         raise InvalidInput(errors)
     message = _add_message(ticket, author, MessageKind.REPORTER, body, origin, stored_files)
     if ticket.status in workflow.REOPENED_BY_REPORTER:
-        workflow.change_status(ticket, workflow.Status.OPEN, author)
+        workflow.change_status(ticket, Status.OPEN, author)
     ticket.last_activity_at = utcnow()
     audit.record(author, "ticket.followup", ticket=ticket, attachments=len(stored_files))
     db.session.flush()
@@ -223,6 +264,8 @@ def _require_agent(actor: User) -> None:
 def post_reply(ticket: Ticket, agent: User, body: str) -> Message:
     """An agent's public reply: the reporter reads it in their thread."""
     _require_agent(agent)
+    if ticket.status is Status.CLOSED:
+        raise TicketClosed(f"{ticket.reference} is closed; it takes no more replies.")
     body = body.strip()
     if problem := _length_problem(body, FOLLOWUP_LENGTH, "The reply"):
         raise InvalidInput({"body": [problem]})
@@ -246,6 +289,40 @@ def add_note(ticket: Ticket, agent: User, body: str) -> Message:
     audit.record(agent, "ticket.noted", ticket=ticket)
     db.session.flush()
     return message
+
+
+def assign(ticket: Ticket, assignee: User | None, actor: User) -> None:
+    """Give the ticket to an agent, or back to the queue with None."""
+    _require_agent(actor)
+    if assignee is not None and not assignee.is_agent:
+        raise NotAllowed(f"{assignee.display_name} is not an agent.")
+    if assignee is ticket.assignee:
+        return
+    previous = ticket.assignee
+    ticket.assignee = assignee
+    audit.record(
+        actor,
+        "ticket.assigned",
+        ticket=ticket,
+        old=previous.id if previous else None,
+        new=assignee.id if assignee else None,
+    )
+    db.session.flush()
+
+
+def set_priority(ticket: Ticket, priority: Priority, actor: User) -> None:
+    _require_agent(actor)
+    if priority is ticket.priority:
+        return
+    audit.record(
+        actor,
+        "ticket.priority_changed",
+        ticket=ticket,
+        old=ticket.priority.value,
+        new=priority.value,
+    )
+    ticket.priority = priority
+    db.session.flush()
 
 
 def reporter_tickets(reporter: User) -> list[Ticket]:

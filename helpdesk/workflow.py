@@ -1,7 +1,7 @@
 """The ticket status workflow: allowed transitions as data, and the one function that moves them."""
 
 from . import audit
-from .database import utcnow
+from .database import db, utcnow
 from .errors import TransitionRefused
 from .models import Status, Ticket, User
 
@@ -54,3 +54,4 @@ def change_status(ticket: Ticket, to: Status, actor: User | None) -> None:
     elif previous is Status.SOLVED:
         ticket.solved_at = None
     audit.record(actor, "ticket.status_changed", ticket=ticket, old=previous.value, new=to.value)
+    db.session.flush()

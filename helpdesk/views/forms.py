@@ -66,5 +66,8 @@ class ReportForm(FlaskForm):
 
 
 class FollowupForm(FlaskForm):
-    body = TextAreaField("Add information")
+    body = TextAreaField(
+        "Your message",
+        description="Anything new: what happened since, or what you forgot to tell us.",
+    )
     attachments = MultipleFileField("Evidence (optional)")

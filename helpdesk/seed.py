@@ -1,0 +1,164 @@
+"""Demo data for `flask seed demo`: staff and member logins, and about fifty lived-in tickets.
+
+Every ticket is made by the same domain functions the web forms call (accounts, tickets,
+workflow), so the messages, derived fields and audit trail are what real use would produce.
+Afterwards each ticket's timestamps are moved back over the last month, keeping their order.
+The functions here only flush; the caller commits.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from . import accounts, categories, tickets, workflow
+from .database import db, utcnow
+from .demo_tickets import DEMO_TICKETS, DemoTicket, Followup, Move, Note, Reply, Step
+from .models import AuditEvent, Category, Message, Role, Status, Ticket, User
+
+# (role, email, password, display name); the first one is the admin whose presence means "seeded".
+DEMO_LOGINS: list[tuple[Role, str, str, str]] = [
+    (Role.ADMIN, "admin@helpdesk.example", "admin-demo-2026", "Morgan Ellis"),
+    (Role.AGENT, "priya@helpdesk.example", "agent-priya-2026", "Priya Raman"),
+    (Role.AGENT, "tomas@helpdesk.example", "agent-tomas-2026", "Tomás Ortega"),
+    (Role.MEMBER, "amara@members.example", "member-amara-2026", "Amara Okafor"),
+    (Role.MEMBER, "lukas@members.example", "member-lukas-2026", "Lukas Becker"),
+    (Role.MEMBER, "mei@members.example", "member-mei-2026", "Mei Chen"),
+    (Role.MEMBER, "jordan@members.example", "member-jordan-2026", "Jordan Reyes"),
+]
+
+
+@dataclass
+class _Times:
+    """The times a ticket's story happened at, applied over what the domain stamped."""
+
+    created: datetime
+    last_activity: datetime
+    first_response: datetime | None = None
+    solved: datetime | None = None
+    closed: datetime | None = None
+
+    def record(self, step: Step, when: datetime) -> None:
+        if isinstance(step, Note):  # notes leave the reporter-visible activity alone
+            return
+        self.last_activity = when
+        if isinstance(step, Reply) and self.first_response is None:
+            self.first_response = when
+        if isinstance(step, Move) and step.status is Status.SOLVED:
+            self.solved = when
+        if isinstance(step, Move) and step.status is Status.CLOSED:
+            self.closed = when
+
+
+def seed_demo() -> bool:
+    """Create the demo logins and tickets; False, changing nothing, when already seeded."""
+    admin_email = DEMO_LOGINS[0][1]
+    if db.session.scalar(select(User.id).where(User.email == admin_email)) is not None:
+        return False
+    categories.seed_default_categories()
+    now = utcnow().replace(microsecond=0)
+    rng = random.Random(2026)
+    users = _create_users(now, rng)
+    by_slug = {category.slug: category for category in db.session.scalars(select(Category))}
+    plans = [(*_schedule(spec, now, rng), spec) for spec in DEMO_TICKETS]
+    for opened, scale, spec in sorted(plans, key=lambda plan: plan[0]):
+        _create_ticket(spec, opened, scale, users, by_slug[spec.category], now)
+    db.session.flush()
+    return True
+
+
+def _create_users(now: datetime, rng: random.Random) -> dict[str, User]:
+    """The demo accounts by the local part of their address; staff joined well before members."""
+    users: dict[str, User] = {}
+    admin = None
+    for role, email, password, display_name in DEMO_LOGINS:
+        # Members register themselves; the admin creates the agents.
+        actor = admin if role is Role.AGENT else None
+        user = accounts.create_user(
+            email, password, role=role, display_name=display_name, actor=actor
+        )
+        admin = admin or user
+        days = 120 if role is not Role.MEMBER else rng.uniform(40, 90)
+        joined = now - timedelta(days=days)
+        user.created_at = joined
+        _backdate_audit(AuditEvent.target == f"user:{user.id}", joined, now)
+        users[email.split("@")[0]] = user
+    return users
+
+
+def _schedule(spec: DemoTicket, now: datetime, rng: random.Random) -> tuple[datetime, float]:
+    """When the report came in, and how much to stretch its story, leaving it in the past."""
+    scale = rng.uniform(0.85, 1.2)
+    story_hours = max((step.hours for step in spec.steps), default=0) * scale
+    age_hours = max(spec.days_ago * 24 + rng.uniform(-2, 2), story_hours + 0.25)
+    return now - timedelta(hours=age_hours), scale
+
+
+def _create_ticket(
+    spec: DemoTicket,
+    opened: datetime,
+    scale: float,
+    users: dict[str, User],
+    category: Category,
+    now: datetime,
+) -> Ticket:
+    ticket = tickets.open_ticket(
+        users[spec.reporter],
+        category=category,
+        subject=spec.subject,
+        description=spec.description,
+        reported=spec.reported,
+        context_url=spec.context_url,
+        submission_key=None,
+    )
+    ticket.messages[0].created_at = opened
+    _backdate_audit(AuditEvent.ticket_id == ticket.id, opened, now)
+    agent = users[spec.agent] if spec.agent else None
+    if agent is not None and spec.assigned:
+        tickets.assign(ticket, agent, agent)
+    if spec.priority is not None:
+        tickets.set_priority(ticket, spec.priority, agent or users["admin"])
+    times = _Times(created=opened, last_activity=opened)
+    for step in spec.steps:
+        when = opened + timedelta(seconds=round(step.hours * scale * 3600))
+        message = _play(ticket, step, agent)
+        if message is not None:
+            message.created_at = when
+        _backdate_audit(AuditEvent.ticket_id == ticket.id, when, now)
+        times.record(step, when)
+    _apply_times(ticket, times)
+    return ticket
+
+
+def _play(ticket: Ticket, step: Step, agent: User | None) -> Message | None:
+    """Carry out one step through the domain functions, as the agent or the reporter."""
+    match step:
+        case Reply(body=body):
+            return tickets.post_reply(ticket, agent, body)
+        case Note(body=body):
+            return tickets.add_note(ticket, agent, body)
+        case Followup(body=body):
+            return tickets.add_followup(ticket, ticket.reporter, body)
+        case Move(status=status, by_job=by_job):
+            workflow.change_status(ticket, status, None if by_job else agent)
+    return None
+
+
+def _apply_times(ticket: Ticket, times: _Times) -> None:
+    """Replace the stamps the domain just made; a stamp it cleared (or never set) stays unset."""
+    ticket.created_at = times.created
+    ticket.last_activity_at = times.last_activity
+    if ticket.first_response_at is not None:
+        ticket.first_response_at = times.first_response
+    if ticket.solved_at is not None:
+        ticket.solved_at = times.solved
+    if ticket.closed_at is not None:
+        ticket.closed_at = times.closed
+
+
+def _backdate_audit(condition, when: datetime, now: datetime) -> None:
+    """Move audit events recorded during this run (stamped at or after `now`) back to `when`."""
+    query = select(AuditEvent).where(condition, AuditEvent.created_at >= now)
+    for event in db.session.scalars(query):
+        event.created_at = when

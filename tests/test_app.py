@@ -1,0 +1,96 @@
+"""The factory, settings, health check and the headers every page carries."""
+
+import stat
+
+import pytest
+from sqlalchemy import text
+
+from helpdesk import create_app
+from helpdesk.config import ConfigError, build_config, database_url
+from helpdesk.database import db
+
+
+def test_health_check_answers_with_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_health_check_reports_an_unreachable_database(tmp_path):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db",
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_a_secret_key_is_generated_once_for_the_owner_only(tmp_path):
+    first = build_config(tmp_path, {}, None)["SECRET_KEY"]
+    second = build_config(tmp_path, {}, None)["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    mode = stat.S_IMODE((tmp_path / "secret_key").stat().st_mode)
+    assert mode == 0o600
+
+
+def test_environment_settings_are_read_and_checked(tmp_path):
+    environ = {
+        "SECRET_KEY": "from-env",
+        "DATABASE_URL": "postgresql://u@db.example/helpdesk",
+        "HELPDESK_MAX_ATTACHMENTS": "3",
+        "HELPDESK_SECURE_COOKIES": "yes",
+    }
+    config = build_config(tmp_path, environ, None)
+    assert config["SECRET_KEY"] == "from-env"
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/helpdesk"
+    assert config["HELPDESK_MAX_ATTACHMENTS"] == 3
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("HELPDESK_SECURE_COOKIES", "maybe"), ("HELPDESK_MAX_ATTACHMENTS", "five")]
+)
+def test_unclear_settings_are_refused(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        build_config(tmp_path, {"SECRET_KEY": "x", name: value}, None)
+
+
+def test_the_default_database_is_sqlite_in_the_instance_folder(tmp_path):
+    config = build_config(tmp_path, {"SECRET_KEY": "x"}, None)
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'helpdesk.db'}"
+    assert database_url("postgres://a@b/c") == "postgresql+psycopg://a@b/c"
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    else:
+        pytest.skip("SQLite settings; this run uses PostgreSQL")
+
+
+def test_pages_carry_security_headers(client):
+    headers = client.get("/").headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_errors_answer_json_to_json_clients(client):
+    response = client.get("/nowhere", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.json["status"] == 404
+    page = client.get("/nowhere")
+    assert "There is nothing here" in page.get_data(as_text=True)
+
+
+def test_the_landing_page_lists_the_categories(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Report a Code of Conduct violation" in page
+    assert "/tickets/new?category=harassment" in page

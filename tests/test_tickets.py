@@ -1,0 +1,109 @@
+"""Domain rules of tickets that the forms do not reach directly."""
+
+import re
+
+import pytest
+
+from helpdesk import tickets
+from helpdesk.errors import InvalidInput, NotAllowed, TicketClosed
+from helpdesk.models import Priority, Status
+from helpdesk.signing import new_reference
+from helpdesk.workflow import change_status
+
+from .factories import make_ticket, make_user
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("quickpay_dev", "quickpay_dev"),
+        ("@QuickPay_Dev", "quickpay_dev"),
+        ("ＱｕｉｃｋＰａｙ_dev", "quickpay_dev"),  # full-width letters fold to the same member
+        ("https://marketplace.example/freelancers/~QuickPay_Dev", "quickpay_dev"),
+        ("https://marketplace.example/freelancers/~quickpay_dev/portfolio?tab=2", "quickpay_dev"),
+        ("https://marketplace.example/u/quickpay_dev/", "quickpay_dev"),
+        ("https://marketplace.example/@QuickPay_Dev", "quickpay_dev"),
+        ("https://marketplace.example/jobs/~01ab", None),
+        ("https://marketplace.example/", None),
+    ],
+)
+def test_every_way_of_naming_a_member_gives_one_key(typed, key):
+    assert tickets.parse_reported_party(typed).key == key
+
+
+def test_a_username_and_a_url_are_kept_as_typed():
+    party = tickets.parse_reported_party("https://marketplace.example/u/Jane")
+    assert (party.member, party.profile_url) == (None, "https://marketplace.example/u/Jane")
+    assert tickets.parse_reported_party("@Jane").member == "Jane"
+
+
+def test_references_are_random_and_unambiguous():
+    references = {new_reference() for _ in range(2000)}
+    assert len(references) == 2000
+    assert all(re.fullmatch(r"HD-[0-9A-HJKMNP-TV-Z]{8}", ref) for ref in references)
+
+
+def test_only_the_reporter_adds_information(app_context):
+    ticket = make_ticket()
+    with pytest.raises(NotAllowed):
+        tickets.add_followup(ticket, make_user(), "I am not the reporter")
+    with pytest.raises(NotAllowed):
+        tickets.add_followup(ticket, make_user("agent"), "Agents reply, they do not add")
+    assert len(ticket.messages) == 1
+
+
+def test_members_cannot_reply_note_assign_or_prioritise(app_context):
+    ticket = make_ticket()
+    member = ticket.reporter
+    for action in (
+        lambda: tickets.post_reply(ticket, member, "I am the agent now"),
+        lambda: tickets.add_note(ticket, member, "secret"),
+        lambda: tickets.assign(ticket, member, member),
+        lambda: tickets.set_priority(ticket, Priority.URGENT, member),
+    ):
+        with pytest.raises(NotAllowed):
+            action()
+    assert ticket.assignee is None and ticket.priority is Priority.HIGH
+
+
+def test_a_closed_ticket_takes_no_reply(app_context):
+    agent = make_user("agent")
+    ticket = make_ticket()
+    change_status(ticket, Status.SOLVED, agent)
+    change_status(ticket, Status.CLOSED, agent)
+    with pytest.raises(TicketClosed):
+        tickets.post_reply(ticket, agent, "Anything else?")
+
+
+def test_a_reply_stamps_the_first_response_once(app_context):
+    agent = make_user("agent")
+    ticket = make_ticket()
+    tickets.post_reply(ticket, agent, "Thank you, we are looking into it.")
+    first = ticket.first_response_at
+    tickets.post_reply(ticket, agent, "A second reply.")
+    assert ticket.first_response_at == first is not None
+
+
+def test_the_public_thread_leaves_out_notes(app_context):
+    agent = make_user("agent")
+    ticket = make_ticket()
+    tickets.add_note(ticket, agent, "Same member as HD-XXXX, account under review")
+    tickets.post_reply(ticket, agent, "Thank you for your report.")
+    assert [m.body for m in tickets.public_thread(ticket)] == [
+        ticket.messages[0].body,
+        "Thank you for your report.",
+    ]
+
+
+def test_assigning_to_a_member_is_refused(app_context):
+    agent = make_user("agent")
+    with pytest.raises(NotAllowed):
+        tickets.assign(make_ticket(), make_user(), agent)
+
+
+def test_bad_input_names_every_field_at_once(app_context):
+    with pytest.raises(InvalidInput) as refused:
+        tickets.open_ticket(
+            make_user(), category=None, subject="", description="", context_url="nope"
+        )
+    assert set(refused.value.errors) == {"category", "subject", "description", "context_url"}
