@@ -25,15 +25,18 @@ run: venv ## Migrate, seed demo data on a new database, serve on 127.0.0.1:5000
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: venv ## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
+test: venv ## Run the whole test suite (on PostgreSQL instead when TEST_DATABASE_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: venv ## Measure report submissions through gunicorn (BENCH_DATABASE_URL for PostgreSQL)
+	$(BIN)/python -m bench.submissions
 
 lint: venv ## Check style with ruff
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check helpdesk tests wsgi.py
+	$(BIN)/ruff format --check helpdesk tests bench wsgi.py migrations/env.py
 
 fmt: venv ## Format the code with ruff
 	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format helpdesk tests wsgi.py
+	$(BIN)/ruff format helpdesk tests bench wsgi.py migrations/env.py
 
-.PHONY: help venv run test lint fmt
+.PHONY: help venv run test bench lint fmt

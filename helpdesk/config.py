@@ -71,7 +71,9 @@ def build_config(instance_path: Path, environ: dict[str, str], overrides: dict |
         "SQLALCHEMY_DATABASE_URI": database_url(
             environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'helpdesk.db'}"
         ),
-        "HELPDESK_ATTACHMENT_DIR": str(instance_path / "attachments"),
+        "HELPDESK_ATTACHMENT_DIR": environ.get(
+            "HELPDESK_ATTACHMENT_DIR", str(instance_path / "attachments")
+        ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -338,6 +338,8 @@ def reporter_tickets(reporter: User) -> list[Ticket]:
 
 def reporter_ticket(reporter: User, reference: str) -> Ticket | None:
     """The ticket if this member reported it; None both when it is someone else's and missing."""
+    if not reference:
+        return None
     query = select(Ticket).where(
         Ticket.reference == reference.strip().upper(), Ticket.reporter_id == reporter.id
     )
