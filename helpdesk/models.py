@@ -105,10 +105,12 @@ class Ticket(db.Model):
     __table_args__ = (
         # A double-clicked submit carries the same key twice: the second insert is refused.
         UniqueConstraint("reporter_id", "submission_key"),
+        # One index per inbox view and sort: the view's filter first, then the keyset columns.
         Index("ix_tickets_reporter_activity", "reporter_id", "last_activity_at"),
-        Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_status_activity", "status", "last_activity_at", "id"),
         Index("ix_tickets_assignee_status_activity", "assignee_id", "status", "last_activity_at"),
-        Index("ix_tickets_category_status_created", "category_id", "status", "created_at"),
+        Index("ix_tickets_category_status_activity", "category_id", "status", "last_activity_at"),
+        Index("ix_tickets_activity", "last_activity_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +119,7 @@ class Ticket(db.Model):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     subject: Mapped[str] = mapped_column(String(200))
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW)
     priority: Mapped[Priority] = mapped_column(_enum(Priority), default=Priority.NORMAL)
@@ -136,7 +139,12 @@ class Ticket(db.Model):
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     category: Mapped[Category] = relationship()
-    linked_ticket: Mapped["Ticket | None"] = relationship(remote_side=[id])
+    linked_ticket: Mapped["Ticket | None"] = relationship(
+        remote_side=[id], foreign_keys=[linked_ticket_id]
+    )
+    merged_into: Mapped["Ticket | None"] = relationship(
+        remote_side=[id], foreign_keys=[merged_into_id]
+    )
     messages: Mapped[list["Message"]] = relationship(
         back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan"
     )
@@ -200,6 +208,28 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship()
     ticket: Mapped[Ticket | None] = relationship()
+
+
+class CannedReply(db.Model):
+    """A reply agents reuse; shared when it has no owner, personal otherwise."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    set_status: Mapped[Status | None] = mapped_column(_enum(Status))
+    set_priority: Mapped[Priority | None] = mapped_column(_enum(Priority))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    usage_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User | None] = relationship()
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
 
 
 class LoginFailure(db.Model):

@@ -6,6 +6,9 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from helpdesk.database import UTCDateTime
+from helpdesk.search import is_search_object
+
 config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
@@ -25,6 +28,20 @@ def skip_empty_autogenerate(context, revision, directives):
         logger.info("No changes in schema detected.")
 
 
+def include_object(object_, name, type_, reflected, compare_to):
+    """Leave the engine-specific search objects of revision 0002 out of autogenerate."""
+    return not is_search_object(name) and not (
+        type_ == "table" and is_search_object(getattr(object_, "name", ""))
+    )
+
+
+def render_item(type_, obj, autogen_context):
+    """Write the app's timestamp type as the plain SQLAlchemy type it stores."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_offline():
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
@@ -40,6 +57,8 @@ def run_migrations_online():
         "process_revision_directives": skip_empty_autogenerate,
         "render_as_batch": True,  # SQLite alters tables by copying them
         "compare_type": True,
+        "include_object": include_object,
+        "render_item": render_item,
         **migrate.configure_args,
     }
     with engine.connect() as connection:
