@@ -1,47 +1,331 @@
-"""The agents' side. Members are refused with 403."""
+"""The agents' side: the inbox, bulk actions, the ticket page and canned replies.
+Members are refused with 403."""
 
-from flask import Blueprint, abort, render_template
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
+from .. import canned_replies, inbox, outbox, tickets
+from ..categories import active_categories, active_category
 from ..database import db
-from ..models import Message, Ticket
-from ..workflow import reporter_label
-from .access import agent_required
+from ..errors import DomainError, InvalidInput, MailBlocked, StaleTicket
+from ..models import AuditEvent, CannedReply, Message, Priority, Role, Status, Ticket, User
+from ..workflow import TRANSITIONS, reporter_label
+from .access import agent_required, safe_next
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
-RECENT_LIMIT = 100
+
+def _form_int(name: str) -> int | None:
+    value = request.values.get(name, "")
+    return int(value) if value.isdigit() else None
 
 
-@bp.get("/")
+def _enum_or_none(enum_class, value: str | None):
+    try:
+        return enum_class(value) if value else None
+    except ValueError:
+        return None
+
+
+# --- the inbox -----------------------------------------------------------------------------
+
+
+@bp.get("/", endpoint="inbox")
 @agent_required
-def inbox():
-    """The most recently active tickets (the full inbox with views and search comes next)."""
+def inbox_page():
+    query = inbox.InboxQuery(
+        view=request.args.get("view", "new_open"),
+        category_id=_form_int("category"),
+        priority=_enum_or_none(Priority, request.args.get("priority")),
+        search=request.args.get("q", "")[:200],
+        sort=request.args.get("sort", "waiting"),
+        after=request.args.get("after"),
+    )
+    page = inbox.page(query, current_user)
+    return render_template(
+        "agent/inbox.html",
+        query=query,
+        page=page,
+        counts=inbox.view_counts(current_user),
+        count_cap=inbox.COUNT_CAP,
+        views=inbox.VIEWS,
+        sorts=inbox.SORTS,
+        categories=inbox.categories_for_filter(),
+        priorities=list(Priority),
+        statuses=list(Status),
+        agents=_agents(),
+        overdue=inbox.first_response_overdue,
+    )
+
+
+def _agents() -> list[User]:
+    query = select(User).where(User.role.in_((Role.AGENT, Role.ADMIN)), User.active)
+    return list(db.session.scalars(query.order_by(User.display_name)))
+
+
+BULK_ACTIONS: dict[str, Callable[[Ticket, str], None]] = {
+    "assign": lambda ticket, value: tickets.assign(
+        ticket, db.session.get(User, int(value)) if value.isdigit() else None, current_user
+    ),
+    "status": lambda ticket, value: tickets.set_status(ticket, Status(value), current_user),
+    "priority": lambda ticket, value: tickets.set_priority(ticket, Priority(value), current_user),
+}
+
+
+@bp.post("/bulk")
+@agent_required
+def bulk():
+    """Apply one action to the selected tickets; each goes through the same checks alone."""
+    action = BULK_ACTIONS.get(request.form.get("action", ""))
+    value = request.form.get(f"{request.form.get('action')}_value", "")
+    references = request.form.getlist("ticket")
+    back = safe_next(request.form.get("next")) or url_for(".inbox")
+    if action is None or not references:
+        flash("Choose tickets and an action.", "error")
+        return redirect(back)
+    changed, refused = 0, []
+    selected = db.session.scalars(select(Ticket).where(Ticket.reference.in_(references)))
+    for ticket in selected:
+        try:
+            with db.session.begin_nested():
+                action(ticket, value)
+            changed += 1
+        except (DomainError, ValueError) as error:
+            refused.append(f"{ticket.reference}: {error}")
+    db.session.commit()
+    flash(
+        f"{changed} ticket{'s' if changed != 1 else ''} changed.", "success" if changed else "info"
+    )
+    if refused:
+        flash("Refused — " + "; ".join(refused), "error")
+    return redirect(back)
+
+
+# --- one ticket ----------------------------------------------------------------------------
+
+
+def _ticket_or_404(reference: str) -> Ticket:
     query = (
         select(Ticket)
+        .where(Ticket.reference == reference.strip().upper())
         .options(
-            selectinload(Ticket.category),
-            selectinload(Ticket.reporter),
-            selectinload(Ticket.assignee),
+            selectinload(Ticket.messages).selectinload(Message.attachments),
+            selectinload(Ticket.messages).selectinload(Message.author),
         )
-        .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
-        .limit(RECENT_LIMIT)
     )
-    return render_template("agent/inbox.html", tickets=db.session.scalars(query).all())
+    ticket = db.session.scalar(query)
+    if ticket is None:
+        abort(404)
+    return ticket
 
 
 @bp.get("/tickets/<reference>")
 @agent_required
 def ticket(reference: str):
-    query = (
-        select(Ticket)
-        .where(Ticket.reference == reference)
-        .options(selectinload(Ticket.messages).selectinload(Message.attachments))
-    )
-    ticket = db.session.scalar(query)
-    if ticket is None:
-        abort(404)
+    ticket = _ticket_or_404(reference)
+    drafts = {}
+    canned = canned_replies.usable(current_user, _form_int("canned"))
+    if canned is not None:
+        try:
+            drafts = {
+                "reply": canned_replies.render(canned.body, ticket=ticket, agent=current_user),
+                "canned_id": canned.id,
+            }
+        except InvalidInput as invalid:
+            flash(" ".join(invalid.errors["body"]), "error")
+    return _render_ticket(ticket, drafts)
+
+
+def _render_ticket(ticket: Ticket, drafts: dict, error: str | None = None, status: int = 200):
+    trail = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.ticket_id == ticket.id)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc())
+    ).all()
     return render_template(
-        "agent/ticket.html", ticket=ticket, reporter_label=reporter_label(ticket.status)
+        "agent/ticket.html",
+        ticket=ticket,
+        reporter_label=reporter_label(ticket.status),
+        next_statuses=sorted(TRANSITIONS[ticket.status], key=list(Status).index),
+        priorities=list(Priority),
+        categories=active_categories(),
+        agents=_agents(),
+        other_reports=tickets.other_reports(ticket),
+        trail=trail,
+        canned=canned_replies.available_to(current_user, request.args.get("canned_q", "")),
+        drafts=drafts,
+        error=error,
+        describe=tickets.describe_change,
+    ), status
+
+
+def _merge_into(ticket: Ticket, version: int | None) -> None:
+    survivor = db.session.scalar(
+        select(Ticket).where(Ticket.reference == request.form.get("survivor", "").strip().upper())
     )
+    if survivor is None:
+        raise InvalidInput({"survivor": ["There is no ticket with that reference."]})
+    tickets.merge(ticket, survivor, current_user, version=version)
+
+
+def _reply(ticket: Ticket, version: int | None) -> None:
+    text = request.form.get("body", "")
+    canned = canned_replies.usable(current_user, _form_int("canned_id"))
+    if canned is not None:
+        canned_replies.apply(ticket, current_user, canned, text, version=version)
+    else:
+        tickets.post_reply(ticket, current_user, text, version=version)
+
+
+TICKET_ACTIONS: dict[str, Callable[[Ticket, int | None], object]] = {
+    "claim": lambda t, v: tickets.claim(t, current_user, version=v),
+    "assign": lambda t, v: tickets.assign(
+        t, db.session.get(User, _form_int("assignee") or 0), current_user, version=v
+    ),
+    "status": lambda t, v: tickets.set_status(
+        t, Status(request.form.get("status", "")), current_user, version=v
+    ),
+    "priority": lambda t, v: tickets.set_priority(
+        t, Priority(request.form.get("priority", "")), current_user, version=v
+    ),
+    "category": lambda t, v: tickets.set_category(
+        t, active_category(_form_int("category")), current_user, version=v
+    ),
+    "reply": _reply,
+    "note": lambda t, v: tickets.add_note(t, current_user, request.form.get("body", "")),
+    "merge": _merge_into,
+}
+DONE = {
+    "claim": "You took the ticket.",
+    "assign": "Assignee changed.",
+    "status": "Status changed.",
+    "priority": "Priority changed.",
+    "category": "Category changed.",
+    "reply": "Reply sent to the reporter.",
+    "note": "Internal note added.",
+    "merge": "Merged.",
+}
+
+
+@bp.post("/tickets/<reference>/<action>")
+@agent_required
+def act(reference: str, action: str):
+    """Every action on the ticket page: one domain call, checked against the version the
+    agent saw; on refusal the page comes back with the reason and the agent's text."""
+    handler = TICKET_ACTIONS.get(action)
+    if handler is None:
+        abort(404)
+    ticket = _ticket_or_404(reference)
+    try:
+        handler(ticket, _form_int("version"))
+        db.session.commit()
+    except MailBlocked as blocked:  # the reply is not posted, but the refusal is kept (P4)
+        db.session.rollback()
+        outbox.record_blocked(blocked, current_user)
+        db.session.commit()
+        message = f"Not sent: the privacy guard refused this reply. {blocked.reason}"
+        return _render_ticket(_ticket_or_404(reference), _kept_text(), message, 422)
+    except (DomainError, StaleDataError, ValueError) as error:
+        db.session.rollback()
+        message, status = _refusal(error)
+        return _render_ticket(_ticket_or_404(reference), _kept_text(), message, status)
+    flash(DONE.get(action, "Saved."), "success")
+    return redirect(url_for(".ticket", reference=ticket.reference))
+
+
+def _refusal(error: Exception) -> tuple[str, int]:
+    """What to tell the agent about a refused action, and the HTTP status that goes with it."""
+    match error:
+        case StaleTicket():
+            return str(error), 409
+        case StaleDataError():  # two requests passed the version check at the same moment
+            return (
+                "Another agent changed this ticket at the same moment. Review it and try again.",
+                409,
+            )
+        case InvalidInput():
+            return error.messages, 422
+        case DomainError():
+            return str(error), 422
+        case _:
+            return "That value is not allowed.", 422
+
+
+def _kept_text() -> dict:
+    """What the agent typed, so a refused action loses none of it."""
+    action = request.view_args["action"]
+    kept = {"canned_id": _form_int("canned_id")}
+    if action in ("reply", "note"):
+        kept[action] = request.form.get("body", "")
+    return kept
+
+
+# --- canned replies ------------------------------------------------------------------------
+
+
+def _canned_input() -> canned_replies.CannedReplyInput:
+    form = request.form
+    return canned_replies.CannedReplyInput(
+        title=form.get("title", ""),
+        body=form.get("body", ""),
+        set_status=_enum_or_none(Status, form.get("set_status")),
+        set_priority=_enum_or_none(Priority, form.get("set_priority")),
+        shared=form.get("shared") == "1",
+    )
+
+
+@bp.route("/canned-replies", methods=["GET", "POST"], defaults={"canned_id": None})
+@bp.route("/canned-replies/<int:canned_id>", methods=["GET", "POST"])
+@agent_required
+def canned_reply_editor(canned_id: int | None):
+    canned = db.session.get(CannedReply, canned_id) if canned_id else None
+    if canned_id and canned is None:
+        abort(404)
+    data, errors, preview, status = None, {}, None, 200
+    if request.method == "POST":
+        data = _canned_input()
+        try:
+            if "preview" in request.form:
+                preview = canned_replies.preview(data.body)
+            else:
+                canned_replies.save(current_user, data, canned)
+                db.session.commit()
+                flash(f"Saved “{data.title.strip()}”.", "success")
+                return redirect(url_for(".canned_reply_editor"))
+        except InvalidInput as invalid:
+            db.session.rollback()
+            errors, status = invalid.errors, 422
+        except DomainError as error:
+            db.session.rollback()
+            errors, status = {"form": [str(error)]}, 403
+    return render_template(
+        "agent/canned_replies.html",
+        replies=canned_replies.available_to(current_user),
+        editing=canned,
+        data=data,
+        errors=errors,
+        preview=preview,
+        placeholders=canned_replies.PLACEHOLDERS,
+        statuses=list(Status),
+        priorities=list(Priority),
+    ), status
+
+
+@bp.post("/canned-replies/<int:canned_id>/delete")
+@agent_required
+def delete_canned_reply(canned_id: int):
+    canned = db.session.get(CannedReply, canned_id) or abort(404)
+    try:
+        canned_replies.delete(current_user, canned)
+        db.session.commit()
+        flash(f"Deleted “{canned.title}”.", "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for(".canned_reply_editor"))
