@@ -1,0 +1,139 @@
+"""Writing the help center at /admin/articles: agents and admins (members get 403)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from .. import articles
+from ..categories import active_categories
+from ..database import db
+from ..errors import InvalidInput
+from ..markdown import render
+from ..models import Article
+from .access import agent_required, show_errors
+
+bp = Blueprint("admin_articles", __name__, url_prefix="/admin/articles")
+
+
+def _optional_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class ArticleForm(FlaskForm):
+    title = StringField("Title")
+    slug = StringField(
+        "Address", description="The end of /help/articles/…; made from the title when empty."
+    )
+    section_id = SelectField("Section", coerce=_optional_int, validate_choice=False)
+    summary = StringField("Summary", description="One sentence, shown in lists and suggestions.")
+    body = TextAreaField(
+        "Article",
+        description="Markdown: ## headings, **bold**, *italic*, lists, [links](https://…), "
+        "tables. HTML is shown as text. Three or more headings give a table of contents.",
+    )
+    report_category_id = SelectField(
+        "Report form it leads to",
+        coerce=_optional_int,
+        validate_choice=False,
+        description="Adds “Submit a report” with this category prefilled.",
+    )
+    sort_order = IntegerField("Order in its section", default=0, validators=[Optional()])
+
+
+def _choices(form: ArticleForm) -> None:
+    form.section_id.choices = [(s.id, s.title) for s in articles.sections()]
+    form.report_category_id.choices = [("", "None")] + [(c.id, c.name) for c in active_categories()]
+
+
+def _article_or_404(article_id: int) -> Article:
+    article = db.session.get(Article, article_id)
+    if article is None:
+        abort(404)
+    return article
+
+
+@bp.get("/")
+@agent_required
+def index():
+    return render_template(
+        "admin/articles.html", rows=articles.overview(), deflection=articles.deflection()
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@agent_required
+def new():
+    return _edit(None)
+
+
+@bp.route("/<int:article_id>/edit", methods=["GET", "POST"])
+@agent_required
+def edit(article_id: int):
+    return _edit(_article_or_404(article_id))
+
+
+def _edit(article: Article | None):
+    form = ArticleForm(obj=article)
+    _choices(form)
+    preview = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "preview":
+            preview = render(form.body.data or "")
+        else:
+            try:
+                saved = articles.save_article(current_user, _input(form), article)
+                db.session.commit()
+            except InvalidInput as invalid:
+                db.session.rollback()
+                show_errors(form, invalid)
+            else:
+                flash(f"Saved “{saved.title}”.", "success")
+                return redirect(url_for(".edit", article_id=saved.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(
+        "admin/article_form.html", form=form, article=article, preview=preview
+    ), status
+
+
+def _input(form: ArticleForm) -> articles.ArticleInput:
+    return articles.ArticleInput(
+        title=form.title.data or "",
+        body=form.body.data or "",
+        section_id=form.section_id.data,
+        slug=form.slug.data or "",
+        summary=form.summary.data or "",
+        report_category_id=form.report_category_id.data,
+        sort_order=form.sort_order.data or 0,
+    )
+
+
+@bp.post("/<int:article_id>/publish")
+@agent_required
+def publish(article_id: int):
+    article = _article_or_404(article_id)
+    articles.publish(article, current_user)
+    db.session.commit()
+    flash(f"Published “{article.title}”: members can read it now.", "success")
+    return _back(article)
+
+
+@bp.post("/<int:article_id>/unpublish")
+@agent_required
+def unpublish(article_id: int):
+    article = _article_or_404(article_id)
+    articles.unpublish(article, current_user)
+    db.session.commit()
+    flash(f"Unpublished “{article.title}”: it is a draft again, hidden from members.", "success")
+    return _back(article)
+
+
+def _back(article: Article):
+    """To the list when the button was on it, else to the article's page."""
+    if request.form.get("back") == "list":
+        return redirect(url_for(".index"))
+    return redirect(url_for(".edit", article_id=article.id))
