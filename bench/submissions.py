@@ -2,11 +2,12 @@
 
     python -m bench.submissions [--workers 2] [--clients 8] [--seconds 10]   (or: make bench)
 
-Builds a scratch database (SQLite in a temporary folder; PostgreSQL when BENCH_DATABASE_URL
-is set), starts gunicorn on loopback, logs one member in per client, then has every client post
-the report form and open the page it leads to, as fast as the server answers. Afterwards it
-checks that every accepted submission left exactly one ticket with one message and one audit
-event. The same clients against a minimal Flask app under the same gunicorn settings give the
+Builds a scratch database (SQLite in a temporary folder; on the PostgreSQL server named by
+BENCH_DATABASE_URL when set), starts gunicorn on loopback, logs one member in per client,
+then has every client post the report form and open the page it leads to, as fast as the
+server answers. Afterwards it checks that every accepted submission left exactly one ticket
+with one message and one audit event. The same clients against a minimal Flask app under the
+same gunicorn settings give the
 ceiling. Figures go to the terminal and to bench/results.json.
 """
 
@@ -26,6 +27,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
+
+from .common import save_results, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -231,7 +234,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as scratch:
-        database = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.db"
+        database = scratch_database("helpdesk_bench_submissions", scratch)
         env = {
             **os.environ,
             "DATABASE_URL": database,
@@ -251,13 +254,11 @@ def main() -> None:
             anonymous = [(Client(port), None) for _ in range(args.clients)]
             ceiling = run_load(anonymous, args.seconds, category_id)
     print_table(args, database, helpdesk, ceiling, stored)
-    results = {
-        "settings": {**vars(args), "database": database.split(":", 1)[0], "cpus": os.cpu_count()},
-        "report_submission": helpdesk,
-        "ceiling": ceiling,
-        "stored": stored,
-    }
-    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    settings = {**vars(args), "database": database.split(":", 1)[0], "cpus": os.cpu_count()}
+    save_results(
+        "submissions",
+        {"settings": settings, "report_submission": helpdesk, "ceiling": ceiling, "stored": stored},
+    )
 
 
 def print_table(args, database: str, helpdesk: dict, ceiling: dict, stored: dict) -> None:

@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (registers the tables on the metadata)
     from .cli import register_cli
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import csrf, db, limiter, login_manager, mail, migrate
     from .views import register_blueprints
     from .views.error_pages import register_error_pages
 
@@ -34,6 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db)
     login_manager.init_app(app)
     csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
     register_blueprints(app)
     register_error_pages(app)
     register_cli(app)

@@ -2,16 +2,18 @@
 
 import logging
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
 from .database import db, utcnow
-from .errors import EmailTaken, InvalidInput, LoginThrottled
+from .errors import EmailTaken, InvalidInput, LoginThrottled, NotAllowed
 from .models import LoginFailure, Role, User
 
 log = logging.getLogger(__name__)
@@ -19,9 +21,18 @@ log = logging.getLogger(__name__)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 
-_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
-# Checked when no account matches, so that a miss costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("no account has this password")
+
+@cache
+def _hasher_for(time_cost: int, memory_kib: int) -> tuple[PasswordHasher, str]:
+    """Argon2id with the configured cost, and a dummy hash made with the same cost: checked
+    when no account matches, so that a miss takes as long as a wrong password."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    return hasher, hasher.hash("no account has this password")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    config = current_app.config
+    return _hasher_for(config["HELPDESK_ARGON2_TIME_COST"], config["HELPDESK_ARGON2_MEMORY_KIB"])
 
 
 def normalise_email(email: str) -> str:
@@ -46,7 +57,7 @@ def check_password_rules(password: str, email: str) -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def create_user(
@@ -101,7 +112,7 @@ def authenticate(email: str, password: str, address: str, settings: dict) -> Use
     if not _password_matches(user, password) or not user.active:
         db.session.add(LoginFailure(email=email[:254], address=address[:64]))
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher()[0].check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
@@ -116,7 +127,45 @@ def _failures_since(condition, since) -> int:
 def _password_matches(user: User | None, password: str) -> bool:
     """Check the password; with no account (or none set) a dummy hash keeps the time the same."""
     stored = user.password_hash if user is not None else None
+    hasher, dummy_hash = _hasher()
     try:
-        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return hasher.verify(stored or dummy_hash, password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+MARKETPLACE_ID_LENGTH = 64
+
+
+def marketplace_member(marketplace_id: str, email: str, display_name: str) -> User:
+    """The member the marketplace reports for: found by their marketplace id, else by email
+    (a member who registered here before; the id is then linked), else made without a
+    password, as email intake does. Flushes; the caller commits."""
+    marketplace_id = marketplace_id.strip()
+    if not marketplace_id or len(marketplace_id) > MARKETPLACE_ID_LENGTH:
+        problem = f"Give the member's marketplace id (1 to {MARKETPLACE_ID_LENGTH} characters)."
+        raise InvalidInput({"marketplace_id": [problem]})
+    user = marketplace_member_or_none(marketplace_id)
+    if user is None:
+        user = _link_marketplace_id(marketplace_id, normalise_email(email), display_name)
+    if not user.active:
+        raise NotAllowed("This member's help-desk account is disabled.")
+    return user
+
+
+def marketplace_member_or_none(marketplace_id: str) -> User | None:
+    return db.session.scalar(select(User).where(User.marketplace_id == marketplace_id.strip()))
+
+
+def _link_marketplace_id(marketplace_id: str, email: str, display_name: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = create_user(email, None, role=Role.MEMBER, display_name=display_name, actor=None)
+    elif user.role is not Role.MEMBER or user.marketplace_id is not None:
+        raise InvalidInput({"email": ["This address belongs to another account."]})
+    user.marketplace_id = marketplace_id
+    audit.record(
+        user, "user.marketplace_linked", target=f"user:{user.id}", marketplace_id=marketplace_id
+    )
+    db.session.flush()
+    return user

@@ -28,6 +28,10 @@ def parse_int(name: str, value: str) -> int:
         raise ConfigError(f"{name}={value!r} is not a whole number") from None
 
 
+def parse_str(name: str, value: str) -> str:
+    return value
+
+
 def database_url(url: str) -> str:
     """Use the psycopg 3 driver for PostgreSQL URLs written the short way."""
     for prefix in ("postgres://", "postgresql://"):
@@ -44,6 +48,33 @@ HELPDESK_SETTINGS = {
     "HELPDESK_LOGIN_FAILURES_PER_ADDRESS": (20, parse_int),
     "HELPDESK_LOGIN_WINDOW_MINUTES": (15, parse_int),
     "HELPDESK_SECURE_COOKIES": (False, parse_bool),
+    # Argon2id cost: the library's recommended parameters (RFC 9106's second choice).
+    "HELPDESK_ARGON2_TIME_COST": (3, parse_int),
+    "HELPDESK_ARGON2_MEMORY_KIB": (65536, parse_int),
+    "HELPDESK_BASE_URL": ("http://127.0.0.1:5000", parse_str),
+    "HELPDESK_SUPPORT_ADDRESS": ("support@helpdesk.example", parse_str),
+    "HELPDESK_REPLY_DOMAIN": ("", parse_str),
+    "HELPDESK_ACKS_PER_HOUR": (5, parse_int),
+    "HELPDESK_OUTBOX_BATCH_SIZE": (50, parse_int),
+    "HELPDESK_OUTBOX_CLAIM_SECONDS": (300, parse_int),
+    "HELPDESK_OUTBOX_MAX_ATTEMPTS": (10, parse_int),
+    "HELPDESK_OUTBOX_RETRY_SECONDS": (60, parse_int),
+    "HELPDESK_OUTBOX_RETRY_MAX_SECONDS": (3600, parse_int),
+    "HELPDESK_SMTP_TIMEOUT_SECONDS": (30, parse_int),
+    "HELPDESK_PASSWORD_RESET_MINUTES": (60, parse_int),
+    "HELPDESK_API_RATE_LIMIT": ("120 per minute", parse_str),
+    "HELPDESK_RATELIMIT_STORAGE_URI": ("memory://", parse_str),
+}
+
+# Flask-Mail's own names, read the same way.
+MAIL_SETTINGS = {
+    "MAIL_SERVER": ("localhost", parse_str),
+    "MAIL_PORT": (25, parse_int),
+    "MAIL_USE_TLS": (False, parse_bool),
+    "MAIL_USE_SSL": (False, parse_bool),
+    "MAIL_USERNAME": (None, parse_str),
+    "MAIL_PASSWORD": (None, parse_str),
+    "MAIL_DEFAULT_SENDER": (None, parse_str),
 }
 
 
@@ -80,8 +111,9 @@ def build_config(instance_path: Path, environ: dict[str, str], overrides: dict |
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     }
-    for name, (default, parse) in HELPDESK_SETTINGS.items():
+    for name, (default, parse) in (HELPDESK_SETTINGS | MAIL_SETTINGS).items():
         config[name] = parse(name, environ[name]) if name in environ else default
+    config["MAIL_SUPPRESS_SEND"] = False  # Flask-Mail would skip sending under TESTING
     if "SECRET_KEY" in environ:
         config["SECRET_KEY"] = environ["SECRET_KEY"]
     config.update(overrides)
@@ -89,6 +121,8 @@ def build_config(instance_path: Path, environ: dict[str, str], overrides: dict |
         config["SQLALCHEMY_DATABASE_URI"] = database_url(overrides["SQLALCHEMY_DATABASE_URI"])
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = instance_secret_key(instance_path)
+    _check_mail_settings(config)
+    _limiter_settings(config)
     config["SESSION_COOKIE_SECURE"] = config["HELPDESK_SECURE_COOKIES"]
     config["REMEMBER_COOKIE_SECURE"] = config["HELPDESK_SECURE_COOKIES"]
     # Evidence files plus the form itself; larger bodies get 413 before any parsing.
@@ -97,3 +131,26 @@ def build_config(instance_path: Path, environ: dict[str, str], overrides: dict |
         config["HELPDESK_MAX_ATTACHMENT_BYTES"] * config["HELPDESK_MAX_ATTACHMENTS"] + 1024 * 1024,
     )
     return config
+
+
+def _check_mail_settings(config: dict) -> None:
+    """Addresses that go into mail headers, and the base of the links in mail, checked once."""
+    config["MAIL_DEFAULT_SENDER"] = (
+        config["MAIL_DEFAULT_SENDER"] or config["HELPDESK_SUPPORT_ADDRESS"]
+    )
+    for name in ("HELPDESK_SUPPORT_ADDRESS", "MAIL_DEFAULT_SENDER", "HELPDESK_REPLY_DOMAIN"):
+        if any(ch in config[name] for ch in "\r\n"):
+            raise ConfigError(f"{name} cannot contain a line break")
+    if "@" not in config["HELPDESK_SUPPORT_ADDRESS"]:
+        raise ConfigError("HELPDESK_SUPPORT_ADDRESS must be an email address")
+    support_domain = config["HELPDESK_SUPPORT_ADDRESS"].rsplit("@", 1)[1]
+    config["HELPDESK_REPLY_DOMAIN"] = config["HELPDESK_REPLY_DOMAIN"] or support_domain
+    if not config["HELPDESK_BASE_URL"].startswith(("http://", "https://")):
+        raise ConfigError("HELPDESK_BASE_URL must start with http:// or https://")
+
+
+def _limiter_settings(config: dict) -> None:
+    """Flask-Limiter's own names, from ours: a moving window counts exactly, on every storage."""
+    config.setdefault("RATELIMIT_STORAGE_URI", config["HELPDESK_RATELIMIT_STORAGE_URI"])
+    config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)

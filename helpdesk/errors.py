@@ -12,6 +12,11 @@ class InvalidInput(DomainError):
         self.errors = errors
         super().__init__("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()))
 
+    @property
+    def messages(self) -> str:
+        """Every message, for a place that shows them together."""
+        return " ".join(message for messages in self.errors.values() for message in messages)
+
 
 class NotAllowed(DomainError):
     """The actor may not do this."""
@@ -39,3 +44,25 @@ class EmailTaken(DomainError):
 
 class LoginThrottled(DomainError):
     """Too many failed log-ins for this account or from this address."""
+
+
+class StaleTicket(DomainError):
+    """Someone else changed the ticket since the acting agent loaded it."""
+
+
+class MailBlocked(DomainError):
+    """The privacy guard (P4) refused a mail; the message says why, for the agent.
+
+    Raised for an agent's reply, which is then not posted: the caller rolls back, keeps the
+    refusal with `outbox.record_blocked(error, actor)`, commits, and shows the agent their text
+    with the reason. `blocked` holds the refused mail's fields for that record.
+    """
+
+    def __init__(self, reason: str, blocked: dict):
+        self.reason = reason
+        self.blocked = blocked
+        super().__init__(reason)
+
+
+class ResetLinkInvalid(DomainError):
+    """A password-reset link that is forged, expired, or already used."""

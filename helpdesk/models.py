@@ -65,6 +65,8 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(100))
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.MEMBER)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # The member's id on the marketplace, when the marketplace reported for them through the API.
+    marketplace_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
@@ -108,6 +110,9 @@ class Ticket(db.Model):
         # One index per inbox view and sort: the view's filter first, then the keyset columns.
         Index("ix_tickets_reporter_activity", "reporter_id", "last_activity_at"),
         Index("ix_tickets_status_activity", "status", "last_activity_at", "id"),
+        Index(
+            "ix_tickets_status_priority_activity", "status", "priority", "last_activity_at", "id"
+        ),
         Index("ix_tickets_assignee_status_activity", "assignee_id", "status", "last_activity_at"),
         Index("ix_tickets_category_status_activity", "category_id", "status", "last_activity_at"),
         Index("ix_tickets_activity", "last_activity_at", "id"),
@@ -167,6 +172,10 @@ class Message(db.Model):
     origin: Mapped[Source] = mapped_column(_enum(Source), default=Source.WEB)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The Message-ID this message carries in mail, so that mail about the ticket threads: an
+    # inbound mail's own, or one we make (for a web report when it is acknowledged, for an
+    # agent's reply when it is mailed). See helpdesk.outbox.
+    email_message_id: Mapped[str | None] = mapped_column(String(255), index=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     author: Mapped[User | None] = relationship()
@@ -245,3 +254,189 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailKind(StrEnum):
+    """Every kind of mail the help desk may send (P3); each has templates in templates/mail/."""
+
+    REPORT_RECEIVED = "report_received"
+    FOLLOWUP_RECEIVED = "followup_received"
+    AGENT_REPLY = "agent_reply"
+    PASSWORD_RESET = "password_reset"
+
+
+class MailStatus(StrEnum):
+    QUEUED = "queued"  # waiting for the sender, or for its next attempt
+    SENT = "sent"
+    FAILED = "failed"  # refused for good by the mail server, or out of attempts
+    BLOCKED = "blocked"  # refused by the privacy guard (P4); never sent
+    SUPPRESSED = "suppressed"  # over the hourly limit for its recipient; never sent
+
+
+class OutboundMail(db.Model):
+    """The outbox: a mail, written in the same transaction as the change that caused it (P6).
+
+    Everything the sender needs is stored here, rendered and checked, so a retry sends the very
+    same mail, Message-ID included. A claim (claimed_by, claimed_until) reserves a queued mail
+    for one sender; a claim that expires hands it to the next.
+    """
+
+    __tablename__ = "outbound_mail"
+    __table_args__ = (
+        Index("ix_outbound_mail_status_due", "status", "next_attempt_at"),
+        Index("ix_outbound_mail_recipient_created", "recipient", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MailKind] = mapped_column(
+        Enum(
+            MailKind,
+            native_enum=False,
+            length=32,
+            validate_strings=True,
+            values_callable=lambda members: [member.value for member in members],
+        )
+    )
+    status: Mapped[MailStatus] = mapped_column(_enum(MailStatus), default=MailStatus.QUEUED)
+    recipient: Mapped[str] = mapped_column(String(254))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))  # what it answers
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the account, if any
+    email_message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str | None] = mapped_column(Text)  # why blocked, suppressed, failed or retried
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    ticket: Mapped[Ticket | None] = relationship()
+    message: Mapped[Message | None] = relationship()
+    user: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<OutboundMail {self.id} {self.kind} {self.status}>"
+
+
+class ApiToken(db.Model):
+    """A key for the JSON API. Only its sha256 is stored; the secret is shown once, at creation.
+
+    A token with tickets:* scopes acts as its own service user (an agent without a password),
+    so that the audit trail names it.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the secret's start, to recognise it by
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} {self.name}>"
+
+
+class ArticleState(StrEnum):
+    DRAFT = "draft"  # never visible to members
+    PUBLISHED = "published"
+
+
+class HelpSection(db.Model):
+    """A group of help-center articles (Getting started, Hiring, …), shown in sort order."""
+
+    __tablename__ = "help_sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    articles: Mapped[list["Article"]] = relationship(
+        back_populates="section", order_by="Article.sort_order, Article.title"
+    )
+
+    def __repr__(self) -> str:
+        return f"<HelpSection {self.slug}>"
+
+
+class Article(db.Model):
+    """A help-center article: Markdown, rendered to sanitised HTML when shown."""
+
+    __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_state_section", "state", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("help_sections.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text)  # Markdown
+    state: Mapped[ArticleState] = mapped_column(_enum(ArticleState), default=ArticleState.DRAFT)
+    # The report form this article leads to ("Submit a report" prefills this category), if any.
+    report_category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None]
+
+    section: Mapped[HelpSection] = relationship(back_populates="articles")
+    report_category: Mapped[Category | None] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def is_published(self) -> bool:
+        return self.state is ArticleState.PUBLISHED
+
+    def __repr__(self) -> str:
+        return f"<Article {self.slug} {self.state}>"
+
+
+class ArticleVote(db.Model):
+    """One "was this helpful?" answer per voter: a member (user:ID) or a browser (browser:ID)."""
+
+    __tablename__ = "article_votes"
+    __table_args__ = (UniqueConstraint("article_id", "voter_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    voter_key: Mapped[str] = mapped_column(String(80))
+    helpful: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SuggestionOpen(db.Model):
+    """An article opened from the report form's suggestions, in one browser session.
+
+    `reported_at` is set when a report is sent later in that session; the rows left without it
+    are the "deflected" questions: answered by the article, with no ticket.
+    """
+
+    __tablename__ = "suggestion_opens"
+    __table_args__ = (
+        UniqueConstraint("session_key", "article_id"),
+        Index("ix_suggestion_opens_article_reported", "article_id", "reported_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(64))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reported_at: Mapped[datetime | None]

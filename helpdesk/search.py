@@ -6,7 +6,7 @@ they are not in the models' metadata, so schema comparisons leave them out by na
 
 import re
 
-from sqlalchemy import ColumnElement, column, false, func, or_, select, text
+from sqlalchemy import ColumnElement, column, false, func, literal_column, select, table, union
 
 from .database import db
 from .models import Message, Ticket
@@ -26,41 +26,86 @@ def search_terms(query: str) -> list[str]:
     return [word.lower() for word in _WORD.findall(query)][:MAX_TERMS]
 
 
+REFERENCE = re.compile(rf"^{REFERENCE_PREFIX}[0-9A-Z]{{8}}$")
+
+
 def matching_tickets(query: str) -> ColumnElement[bool]:
-    """A condition on Ticket: the query is its reference, or every word of the query (as a
-    word prefix) appears in its subject, or every word in one of its messages."""
+    """A condition on Ticket. A reference finds that ticket; other text finds the tickets where
+    every word of it (as a word prefix) appears in the subject, or every word in one message."""
+    if REFERENCE.match(reference := query.strip().upper()):
+        return Ticket.reference == reference
     terms = search_terms(query)
-    reference = query.strip().upper()
-    by_reference = Ticket.reference == reference if reference.startswith(REFERENCE_PREFIX) else None
     if not terms:
-        return by_reference if by_reference is not None else false()
+        return false()
     if db.session.get_bind().dialect.name == "postgresql":
-        text_match = _postgres_match(terms)
-    else:
-        text_match = _sqlite_match(terms)
-    return or_(by_reference, text_match) if by_reference is not None else text_match
+        return Ticket.id.in_(_postgres_matches(terms))
+    return Ticket.id.in_(_sqlite_matches(terms))
 
 
-def _postgres_match(terms: list[str]) -> ColumnElement[bool]:
+def _postgres_matches(terms: list[str]):
     tsquery = func.to_tsquery("simple", " & ".join(f"{term}:*" for term in terms))
     # The expressions match the GIN indexes exactly, so PostgreSQL can use them.
-    subject_hit = func.to_tsvector("simple", Ticket.subject).op("@@")(tsquery)
-    body_hit = select(Message.ticket_id).where(
+    by_subject = select(Ticket.id).where(
+        func.to_tsvector("simple", Ticket.subject).op("@@")(tsquery)
+    )
+    by_body = select(Message.ticket_id).where(
         func.to_tsvector("simple", Message.body).op("@@")(tsquery)
     )
-    return or_(subject_hit, Ticket.id.in_(body_hit))
+    return union(by_subject, by_body)
 
 
-def _sqlite_match(terms: list[str]) -> ColumnElement[bool]:
+def _sqlite_matches(terms: list[str]):
     # Each term quoted (so FTS5 never reads it as syntax) and marked as a prefix.
     fts_query = " ".join(f'"{term}"*' for term in terms)
-    subject_ids = _fts_rowids("tickets_fts", fts_query)
-    body_hit = select(Message.ticket_id).where(
+    by_body = select(Message.ticket_id).where(
         Message.id.in_(_fts_rowids("messages_fts", fts_query))
     )
-    return or_(Ticket.id.in_(subject_ids), Ticket.id.in_(body_hit))
+    return union(_fts_rowids("tickets_fts", fts_query), by_body)
 
 
-def _fts_rowids(table: str, fts_query: str):
-    statement = text(f"SELECT rowid FROM {table} WHERE {table} MATCH :{table}_query")
-    return statement.bindparams(**{f"{table}_query": fts_query}).columns(column("rowid"))
+def _fts_rowids(table_name: str, fts_query: str):
+    fts = table(table_name, column("rowid"))
+    return select(fts.c.rowid).where(literal_column(table_name).op("MATCH")(fts_query))
+
+
+def matching_articles(query: str, *, any_term: bool = False) -> ColumnElement[bool]:
+    """A condition on Article: every word of the query (as a word prefix) appears in its title
+    or body; with any_term, at least one does (for suggestions from a report's subject).
+    The index is migration 0006's: FTS5 `articles_fts` on SQLite, `fts_articles` on PostgreSQL."""
+    from .models import Article
+
+    terms = search_terms(query) if not any_term else query_terms(query)
+    if not terms:
+        return false()
+    if db.session.get_bind().dialect.name == "postgresql":
+        joiner = " | " if any_term else " & "
+        tsquery = func.to_tsquery("simple", joiner.join(f"{term}:*" for term in terms))
+        return func.to_tsvector("simple", article_document(Article)).op("@@")(tsquery)
+    joiner = " OR " if any_term else " "
+    fts_query = joiner.join(f'"{term}"*' for term in terms)
+    return Article.id.in_(_fts_rowids("articles_fts", fts_query))
+
+
+def article_document(article_class):
+    """title || ' ' || body: the very expression of PostgreSQL's fts_articles index."""
+    return article_class.title.op("||")(literal_column("' '")).op("||")(article_class.body)
+
+
+# Words too common to say what a question is about; left out of suggestion queries.
+_STOP_WORDS = (
+    "a about after again all am an and any are as at be been but by can could did do does for "
+    "from had has have he her him his how i if in into is it its me my no not of on or our out "
+    "she so some than that the their them then there they this to too up us was we were what "
+    "when where which who why will with would you your"
+)
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+
+def query_terms(text: str) -> list[str]:
+    """The telling words of a free text (a report's subject): no stop words, no single letters."""
+    words = [w for w in search_terms_unlimited(text) if len(w) > 1 and w not in STOP_WORDS]
+    return list(dict.fromkeys(words))[:MAX_TERMS]
+
+
+def search_terms_unlimited(text: str) -> list[str]:
+    return [word.lower() for word in _WORD.findall(text)]

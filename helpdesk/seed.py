@@ -10,12 +10,23 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from . import accounts, categories, tickets, workflow
+from . import accounts, canned_replies, categories, help_seed, tickets, workflow
+from .canned_replies import CannedReplyInput
 from .database import db, utcnow
 from .demo_tickets import DEMO_TICKETS, DemoTicket, Followup, Move, Note, Reply, Step
-from .models import AuditEvent, Category, Message, Role, Status, Ticket, User
+from .models import (
+    AuditEvent,
+    Category,
+    MailStatus,
+    Message,
+    OutboundMail,
+    Role,
+    Status,
+    Ticket,
+    User,
+)
 
 # (role, email, password, display name); the first one is the admin whose presence means "seeded".
 DEMO_LOGINS: list[tuple[Role, str, str, str]] = [
@@ -51,6 +62,53 @@ class _Times:
             self.closed = when
 
 
+# The team's default canned replies, in the policy's voice: thank the reporter, say what happens,
+# never say anything about the other member's account or what was done to it.
+DEFAULT_CANNED_REPLIES = [
+    CannedReplyInput(
+        "Thank you for your report",
+        "Hi {{ reporter_first_name }},\n\n"
+        "Thank you for reporting this. Your report {{ reference }} has reached the "
+        "{{ team_name }}, and a member of the team will review it.\n\n"
+        "We never tell the member you reported who made a report.\n\n"
+        "{{ agent_first_name }}, {{ team_name }}",
+        shared=True,
+    ),
+    CannedReplyInput(
+        "Under review",
+        "Hi {{ reporter_first_name }},\n\n"
+        "We are reviewing your report {{ reference }} ({{ category }}). Reviews can take some "
+        "time when we need to look at several conversations or contracts. You do not need to do "
+        "anything for now; if something new happens, add it to the report.\n\n"
+        "{{ agent_first_name }}, {{ team_name }}",
+        set_status=Status.OPEN,
+        shared=True,
+    ),
+    CannedReplyInput(
+        "We need more information",
+        "Hi {{ reporter_first_name }},\n\n"
+        "Thank you for your report {{ reference }}. To review it we need a little more: "
+        "the date it happened, a link to the job posting, workroom or contract, and screenshots "
+        "of the messages if you have them. Please add them to your report.\n\n"
+        "{{ agent_first_name }}, {{ team_name }}",
+        set_status=Status.PENDING,
+        shared=True,
+    ),
+    CannedReplyInput(
+        "Reviewed: action taken where appropriate",
+        "Hi {{ reporter_first_name }},\n\n"
+        "We have reviewed your report {{ reference }} and taken action where appropriate. "
+        "To protect everyone's privacy, we do not share the results of investigations or any "
+        "details about another member's account, so we cannot tell you what we did.\n\n"
+        "Thank you for helping keep the marketplace safe. If something new happens, you can add "
+        "it to this report or send a new one.\n\n"
+        "{{ agent_first_name }}, {{ team_name }}",
+        set_status=Status.SOLVED,
+        shared=True,
+    ),
+]
+
+
 def seed_demo() -> bool:
     """Create the demo logins and tickets; False, changing nothing, when already seeded."""
     admin_email = DEMO_LOGINS[0][1]
@@ -64,8 +122,21 @@ def seed_demo() -> bool:
     plans = [(*_schedule(spec, now, rng), spec) for spec in DEMO_TICKETS]
     for opened, scale, spec in sorted(plans, key=lambda plan: plan[0]):
         _create_ticket(spec, opened, scale, users, by_slug[spec.category], now)
+    for canned in DEFAULT_CANNED_REPLIES:
+        canned_replies.save(users["admin"], canned)
+    _hold_back_demo_mail()
+    help_seed.seed_help_center(users["admin"])
     db.session.flush()
     return True
+
+
+def _hold_back_demo_mail() -> None:
+    """The demo stories queued real acknowledgments to made-up addresses: never send them."""
+    db.session.execute(
+        update(OutboundMail)
+        .where(OutboundMail.status == MailStatus.QUEUED)
+        .values(status=MailStatus.SUPPRESSED, reason="Demo data: never sent.")
+    )
 
 
 def _create_users(now: datetime, rng: random.Random) -> dict[str, User]:

@@ -1,6 +1,11 @@
-"""Public identifiers that must not be guessable."""
+"""Public identifiers that must not be guessable, and the signed tokens mail carries."""
 
+import base64
+import hashlib
+import hmac
 import secrets
+
+from itsdangerous import BadData, Signer, URLSafeTimedSerializer
 
 # Crockford's base32 alphabet: no I, L, O or U, so a reference read aloud or retyped survives.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -15,3 +20,69 @@ def new_reference() -> str:
 def new_submission_key() -> str:
     """A one-time key carried by a form, so that submitting it twice makes one ticket."""
     return secrets.token_urlsafe(24)
+
+
+def new_message_id(domain: str) -> str:
+    """A fresh Message-ID on our own domain, such as <hd.1f3a…@helpdesk.example>."""
+    return f"<hd.{secrets.token_hex(16)}@{domain}>"
+
+
+# Reply addresses: support+hd-7k3qx9mb.<signature>@domain. Mail systems may change the case
+# of a local part, so the token is lower-case base32, and the reference is read back upper-case.
+REPLY_SIGNATURE_LENGTH = 16  # base32 characters: 80 bits
+_REPLY_SALT = "helpdesk.reply-address"
+
+
+def _reply_signature(reference: str, secret: str) -> str:
+    signer = Signer(secret, salt=_REPLY_SALT, digest_method=hashlib.sha256)
+    digest = signer.algorithm.get_signature(signer.derive_key(), reference.upper().encode())
+    return base64.b32encode(digest).decode()[:REPLY_SIGNATURE_LENGTH].lower()
+
+
+def reply_token(reference: str, secret: str) -> str:
+    """The signed token for a ticket's reply address: hd-7k3qx9mb.<signature>."""
+    return f"{reference.lower()}.{_reply_signature(reference, secret)}"
+
+
+def reference_from_reply_token(token: str, secret: str) -> str | None:
+    """The ticket reference a reply token was made for, or None when it is not ours."""
+    reference, _, signature = token.strip().lower().rpartition(".")
+    if not reference.startswith(REFERENCE_PREFIX.lower()):
+        return None
+    expected = _reply_signature(reference, secret)
+    return reference.upper() if hmac.compare_digest(signature, expected) else None
+
+
+def reply_address(support_address: str, domain: str, reference: str, secret: str) -> str:
+    """The ticket's own reply address: the support mailbox, plus-addressed with a reply token."""
+    local = support_address.rsplit("@", 1)[0]
+    return f"{local}+{reply_token(reference, secret)}@{domain}"
+
+
+def reference_from_reply_address(address: str, domain: str, secret: str) -> str | None:
+    """The reference in a reply address on `domain`, or None for any other address."""
+    local, _, address_domain = address.strip().rpartition("@")
+    if address_domain.lower() != domain.lower() or "+" not in local:
+        return None
+    return reference_from_reply_token(local.split("+", 1)[1], secret)
+
+
+_RESET_SALT = "helpdesk.password-reset"
+
+
+def password_reset_token(user_id: int, fingerprint: str, secret: str) -> str:
+    """A signed, timestamped token naming the account and the password it may replace."""
+    return URLSafeTimedSerializer(secret, salt=_RESET_SALT).dumps([user_id, fingerprint])
+
+
+def read_password_reset_token(token: str, secret: str, max_age: int) -> tuple[int, str] | None:
+    """(user id, fingerprint) from a token we signed less than max_age seconds ago, else None."""
+    try:
+        user_id, fingerprint = URLSafeTimedSerializer(secret, salt=_RESET_SALT).loads(
+            token, max_age=max_age
+        )
+    except (BadData, TypeError, ValueError):
+        return None
+    if not isinstance(user_id, int) or not isinstance(fingerprint, str):
+        return None
+    return user_id, fingerprint

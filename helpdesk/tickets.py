@@ -8,19 +8,28 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import audit, workflow
+from . import audit, outbox, workflow
 from .attachments import Upload, current_store
 from .database import db, utcnow
-from .errors import DuplicateSubmission, InvalidInput, NotAllowed, TicketClosed
+from .errors import (
+    DuplicateSubmission,
+    InvalidInput,
+    NotAllowed,
+    StaleTicket,
+    TicketClosed,
+)
 from .models import (
     Attachment,
+    AuditEvent,
     Category,
+    MailKind,
     Message,
     MessageKind,
     Priority,
@@ -200,6 +209,7 @@ def open_ticket(
         follows_up=follows_up.reference if follows_up else None,
     )
     db.session.flush()
+    outbox.enqueue(MailKind.REPORT_RECEIVED, ticket=ticket, actor=reporter)
     return ticket
 
 
@@ -253,6 +263,7 @@ def add_followup(
     ticket.last_activity_at = utcnow()
     audit.record(author, "ticket.followup", ticket=ticket, attachments=len(stored_files))
     db.session.flush()
+    outbox.enqueue(MailKind.FOLLOWUP_RECEIVED, ticket=ticket, message=message, actor=author)
     return message
 
 
@@ -261,9 +272,56 @@ def _require_agent(actor: User) -> None:
         raise NotAllowed("Only agents can do this.")
 
 
-def post_reply(ticket: Ticket, agent: User, body: str) -> Message:
+def check_version(ticket: Ticket, version: int | None) -> None:
+    """Refuse an action based on an older copy of the ticket, saying who changed what, when.
+
+    None skips the check (the CLI and intake act on what they just read). Two requests that
+    pass this check at once are still caught: the UPDATE carries the version too.
+    """
+    if version is None or version == ticket.version:
+        return
+    last = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.ticket_id == ticket.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    change = describe_change(last) if last else "changed it"
+    raise StaleTicket(
+        f"{ticket.reference} changed while you were working on it: {change}. "
+        "Review the ticket and try again; your text is kept below."
+    )
+
+
+def describe_change(event: AuditEvent) -> str:
+    """'Priya Raman changed the status from new to open at 14:05 UTC', for people."""
+    who = event.actor.display_name if event.actor else "The system"
+    what = ACTION_DESCRIPTIONS.get(
+        event.action, event.action.replace("ticket.", "").replace("_", " ")
+    )
+    old, new = event.changes.get("old"), event.changes.get("new")
+    detail = f" from {old} to {new}" if old is not None or new is not None else ""
+    return f"{who} {what}{detail} at {event.created_at:%H:%M} UTC"
+
+
+ACTION_DESCRIPTIONS = {
+    "ticket.created": "sent the report",
+    "ticket.noted": "added an internal note",
+    "ticket.merge_received": "merged a duplicate into it",
+    "ticket.canned_reply_applied": "applied a canned reply",
+    "ticket.status_changed": "changed the status",
+    "ticket.priority_changed": "changed the priority",
+    "ticket.category_changed": "changed the category",
+    "ticket.assigned": "changed the assignee",
+    "ticket.replied": "replied",
+    "ticket.followup": "added information",
+    "ticket.merged": "merged it",
+}
+
+
+def post_reply(ticket: Ticket, agent: User, body: str, *, version: int | None = None) -> Message:
     """An agent's public reply: the reporter reads it in their thread."""
-    _require_agent(agent)
+    _agent_may_change(ticket, agent, version)
     if ticket.status is Status.CLOSED:
         raise TicketClosed(f"{ticket.reference} is closed; it takes no more replies.")
     body = body.strip()
@@ -275,6 +333,9 @@ def post_reply(ticket: Ticket, agent: User, body: str) -> Message:
     ticket.last_activity_at = now
     audit.record(agent, "ticket.replied", ticket=ticket)
     db.session.flush()
+    # Raises MailBlocked when the privacy guard refuses the mail: the caller rolls back, so the
+    # reply is not posted, and keeps the refusal with outbox.record_blocked().
+    outbox.enqueue(MailKind.AGENT_REPLY, ticket=ticket, message=message, actor=agent)
     return message
 
 
@@ -291,9 +352,11 @@ def add_note(ticket: Ticket, agent: User, body: str) -> Message:
     return message
 
 
-def assign(ticket: Ticket, assignee: User | None, actor: User) -> None:
+def assign(
+    ticket: Ticket, assignee: User | None, actor: User, *, version: int | None = None
+) -> None:
     """Give the ticket to an agent, or back to the queue with None."""
-    _require_agent(actor)
+    _agent_may_change(ticket, actor, version)
     if assignee is not None and not assignee.is_agent:
         raise NotAllowed(f"{assignee.display_name} is not an agent.")
     if assignee is ticket.assignee:
@@ -304,14 +367,17 @@ def assign(ticket: Ticket, assignee: User | None, actor: User) -> None:
         actor,
         "ticket.assigned",
         ticket=ticket,
-        old=previous.id if previous else None,
-        new=assignee.id if assignee else None,
+        old=previous.display_name if previous else "nobody",
+        new=assignee.display_name if assignee else "nobody",
+        assignee_id=assignee.id if assignee else None,
     )
     db.session.flush()
 
 
-def set_priority(ticket: Ticket, priority: Priority, actor: User) -> None:
-    _require_agent(actor)
+def set_priority(
+    ticket: Ticket, priority: Priority, actor: User, *, version: int | None = None
+) -> None:
+    _agent_may_change(ticket, actor, version)
     if priority is ticket.priority:
         return
     audit.record(
@@ -349,3 +415,92 @@ def reporter_ticket(reporter: User, reference: str) -> Ticket | None:
 def public_thread(ticket: Ticket) -> list[Message]:
     """What the reporter may read (P1, P2): their own messages and agents' public replies."""
     return [message for message in ticket.messages if message.is_public]
+
+
+def _agent_may_change(ticket: Ticket, actor: User, version: int | None) -> None:
+    _require_agent(actor)
+    check_version(ticket, version)
+
+
+def claim(ticket: Ticket, agent: User, *, version: int | None = None) -> None:
+    """The agent takes the ticket; a new one becomes open, since someone is now on it."""
+    assign(ticket, agent, agent, version=version)
+    if ticket.status is Status.NEW:
+        workflow.change_status(ticket, Status.OPEN, agent)
+
+
+def set_status(ticket: Ticket, to: Status, agent: User, *, version: int | None = None) -> None:
+    """An agent moves the ticket through the workflow."""
+    _agent_may_change(ticket, agent, version)
+    workflow.change_status(ticket, to, agent)
+
+
+def set_category(
+    ticket: Ticket, category: Category | None, agent: User, *, version: int | None = None
+) -> None:
+    _agent_may_change(ticket, agent, version)
+    if category is None or not category.active:
+        raise InvalidInput({"category": ["Choose an active category."]})
+    if category is ticket.category:
+        return
+    audit.record(
+        agent, "ticket.category_changed", ticket=ticket, old=ticket.category.slug, new=category.slug
+    )
+    ticket.category = category
+    db.session.flush()
+
+
+def merge(duplicate: Ticket, survivor: Ticket, agent: User, *, version: int | None = None) -> None:
+    """Fold a duplicate report into another ticket: the duplicate is solved, with an event
+    pointing at the survivor on both threads. Nothing is deleted."""
+    _agent_may_change(duplicate, agent, version)
+    if survivor.id == duplicate.id:
+        raise InvalidInput({"survivor": ["A ticket cannot be merged into itself."]})
+    if survivor.merged_into_id is not None:
+        raise InvalidInput({"survivor": [f"{survivor.reference} was itself merged away."]})
+    if Status.CLOSED in (duplicate.status, survivor.status):
+        raise TicketClosed("Closed tickets cannot be merged.")
+    if duplicate.status is not Status.SOLVED:
+        workflow.change_status(duplicate, Status.SOLVED, agent)
+    duplicate.merged_into = survivor
+    _add_message(
+        duplicate, agent, MessageKind.EVENT, f"Merged into {survivor.reference}.", Source.WEB, []
+    )
+    _add_message(
+        survivor,
+        agent,
+        MessageKind.EVENT,
+        f"{duplicate.reference} was merged into this ticket.",
+        Source.WEB,
+        [],
+    )
+    audit.record(agent, "ticket.merged", ticket=duplicate, into=survivor.reference)
+    audit.record(agent, "ticket.merge_received", ticket=survivor, duplicate=duplicate.reference)
+    db.session.flush()
+
+
+def autoclose(older_than_days: int) -> list[str]:
+    """Close solved tickets untouched for the given number of days; returns their references."""
+    if older_than_days < 0:
+        raise InvalidInput({"days": ["Give a number of days of 0 or more."]})
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    query = select(Ticket).where(Ticket.status == Status.SOLVED, Ticket.solved_at <= cutoff)
+    closed = []
+    for ticket in db.session.scalars(query.order_by(Ticket.id)):
+        workflow.change_status(ticket, Status.CLOSED, None)
+        closed.append(ticket.reference)
+    return closed
+
+
+def other_reports(ticket: Ticket, limit: int = 20) -> list[Ticket]:
+    """Other tickets about the same reported member, newest first: patterns for agents."""
+    if not ticket.reported_key:
+        return []
+    query = (
+        select(Ticket)
+        .where(Ticket.reported_key == ticket.reported_key, Ticket.id != ticket.id)
+        .options(selectinload(Ticket.category), selectinload(Ticket.reporter))
+        .order_by(Ticket.created_at.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

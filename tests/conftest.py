@@ -55,6 +55,9 @@ def _test_config(url: str, instance: Path) -> dict:
         "SECRET_KEY": "test-secret-key",
         "INSTANCE_PATH": str(instance),
         "HELPDESK_ATTACHMENT_DIR": str(instance / "attachments"),
+        # Cheap hashing keeps the suite fast; production keeps the strong default.
+        "HELPDESK_ARGON2_TIME_COST": 1,
+        "HELPDESK_ARGON2_MEMORY_KIB": 1024,
     }
 
 
@@ -133,3 +136,26 @@ def login_as(app, client):
         return email
 
     return login
+
+
+@pytest.fixture
+def count_queries(app):
+    """count_queries(callable) -> how many SQL statements it ran."""
+    from sqlalchemy import event
+
+    def count(run) -> int:
+        statements = []
+        with app.app_context():
+            engine = db.engine
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            run()
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return len(statements)
+
+    return count

@@ -1,14 +1,27 @@
 """The command line: accounts and demo data."""
 
 from collections import Counter
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from helpdesk.database import db
-from helpdesk.models import Category, MessageKind, Role, Status, Ticket, User
+from helpdesk import workflow
+from helpdesk.database import db, utcnow
+from helpdesk.models import (
+    AuditEvent,
+    Category,
+    MailStatus,
+    MessageKind,
+    OutboundMail,
+    Role,
+    Status,
+    Ticket,
+    User,
+)
 from helpdesk.seed import DEMO_LOGINS
 
 from .conftest import log_in
+from .factories import make_ticket, make_user
 
 
 def test_users_create(app, runner):
@@ -70,6 +83,39 @@ def test_seed_demo_fills_every_status_once(app, runner):
         assert keys.most_common(1)[0][1] >= 3  # the same member reported several times
         for ticket in tickets:
             assert all(m.created_at >= ticket.created_at for m in ticket.messages)
+        queued = select(func.count(OutboundMail.id)).where(OutboundMail.status == MailStatus.QUEUED)
+        assert db.session.scalar(queued) == 0  # demo acknowledgments never go out
     for role, email, password, _name in DEMO_LOGINS:
         landing = log_in(app.test_client(), email, password).location
         assert landing == ("/tickets" if role is Role.MEMBER else "/agent/")
+
+
+def test_tickets_autoclose_closes_solved_tickets_older_than_the_limit(app, runner):
+    with app.app_context():
+        agent = make_user("agent")
+        old, recent = make_ticket(), make_ticket()
+        make_ticket()  # new: never closed by the job
+        for ticket in (old, recent):
+            workflow.change_status(ticket, Status.SOLVED, agent)
+        old.solved_at = utcnow() - timedelta(days=5)
+        recent.solved_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+        old_ref = old.reference
+
+    result = runner.invoke(args=["tickets", "autoclose"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["Closed 1 solved ticket.", f"  {old_ref}"]
+    with app.app_context():
+        statuses = dict(db.session.execute(select(Ticket.reference, Ticket.status)).all())
+        assert statuses[old_ref] is Status.CLOSED
+        assert sorted(statuses.values()) == sorted([Status.CLOSED, Status.SOLVED, Status.NEW])
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "ticket.status_changed")
+        ).all()
+        assert events[-1].actor is None  # the system closed it
+
+    assert (
+        "Closed 1 solved ticket."
+        in runner.invoke(args=["tickets", "autoclose", "--days", "0"]).output
+    )
+    assert runner.invoke(args=["tickets", "autoclose", "--days", "-1"]).exit_code == 2

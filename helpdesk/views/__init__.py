@@ -1,6 +1,6 @@
 """Blueprints, one per audience, the template helpers and the headers every page carries."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Flask, Response
 
@@ -9,13 +9,14 @@ from ..workflow import reporter_label
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, agent, auth, member, public
+    from . import admin, admin_articles, agent, api, auth, help, member, public
 
-    for module in (public, auth, member, agent, admin):
+    for module in (public, auth, member, agent, admin, api, help, admin_articles):
         app.register_blueprint(module.bp)
     app.add_template_filter(reporter_label)
     app.add_template_filter(filesize)
     app.add_template_filter(when)
+    app.add_template_filter(age)
     app.add_template_global(INLINE_TYPES, "inline_types")
     app.after_request(_security_headers)
 
@@ -33,6 +34,15 @@ def filesize(size: int) -> str:
 def when(moment: datetime) -> str:
     """A timestamp as people read it: 25 Nov 2026, 14:05 UTC."""
     return moment.strftime("%-d %b %Y, %H:%M UTC")
+
+
+def age(moment: datetime) -> str:
+    """How long ago, roughly: 5 min, 3 h, 2 d."""
+    seconds = max(0, (datetime.now(UTC) - moment).total_seconds())
+    for unit, size in (("d", 86_400), ("h", 3_600)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit}"
+    return f"{int(seconds // 60)} min"
 
 
 def _security_headers(response: Response) -> Response:

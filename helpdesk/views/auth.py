@@ -1,11 +1,14 @@
-"""Register, log in, log out."""
+"""Register, log in, log out, reset a forgotten password."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import EqualTo, InputRequired
 
-from .. import accounts
+from .. import accounts, password_reset
 from ..database import db
-from ..errors import EmailTaken, InvalidInput, LoginThrottled
+from ..errors import EmailTaken, InvalidInput, LoginThrottled, ResetLinkInvalid
 from .access import safe_next, show_errors
 from .forms import LoginForm, RegisterForm
 
@@ -70,3 +73,67 @@ def logout():
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("public.index"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[InputRequired("Enter your email address.")],
+        description="The address you log in with.",
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired("Choose a password.")],
+        description="At least 10 characters.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[EqualTo("password", "The two passwords are not the same.")],
+    )
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def request_password_reset():
+    """The same answer whether or not the address has an account."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.request_reset(form.email.data)
+            db.session.commit()
+        except InvalidInput as invalid:
+            db.session.rollback()
+            show_errors(form, invalid)
+        else:
+            minutes = current_app.config["HELPDESK_PASSWORD_RESET_MINUTES"]
+            return render_template(
+                "auth/password_reset_sent.html", email=form.email.data.strip(), minutes=minutes
+            )
+    status = 422 if form.errors else 200
+    return render_template("auth/password_reset.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Showing the form uses nothing up; only setting the password spends the link."""
+    if password_reset.account_for_token(token) is None:
+        return render_template("auth/password_reset_invalid.html"), 410
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.reset_password(token, form.password.data)
+            db.session.commit()
+        except InvalidInput as invalid:
+            db.session.rollback()
+            show_errors(form, invalid)
+        except ResetLinkInvalid:
+            db.session.rollback()
+            return render_template("auth/password_reset_invalid.html"), 410
+        else:
+            logout_user()
+            flash("Your new password is set. Log in with it.", "success")
+            return redirect(url_for(".login"))
+    status = 422 if form.errors else 200
+    return render_template("auth/password_reset_new.html", form=form), status

@@ -1,6 +1,6 @@
 """Error responses: a page for people, JSON for API clients."""
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -22,7 +22,19 @@ def _wants_json() -> bool:
     return best == "application/json"
 
 
-def _render(code: int, title: str, detail: str):
+def problem(code: int, title: str, detail: str, headers=None, **extra):
+    """An API error as RFC 9457 problem details."""
+    body = {"type": "about:blank", "title": title, "status": code, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = code
+    response.headers.extend(headers or {})
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _render(code: int, title: str, detail: str, headers=None):
+    if request.path.startswith("/api/"):
+        return problem(code, title, detail, headers)
     if _wants_json():
         return {"title": title, "status": code, "detail": detail}, code
     return render_template("errors/error.html", code=code, title=title, detail=detail), code
@@ -37,7 +49,8 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
-        return _render(code, error.name, EXPLANATIONS.get(code, error.description or ""))
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return _render(code, error.name, EXPLANATIONS.get(code, error.description or ""), headers)
 
     @app.errorhandler(500)  # unhandled exceptions land here; Flask has logged them already
     def internal_error(error: HTTPException):

@@ -8,12 +8,13 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import tickets
+from .. import articles, tickets
 from ..attachments import INLINE_TYPES, current_store
 from ..categories import active_categories, active_category, active_category_by_slug
 from ..database import db
@@ -68,6 +69,8 @@ def new_ticket():
                 submission_key=form.submission_key.data or None,
                 follows_up=tickets.reporter_ticket(current_user, form.follows_up.data or ""),
             )
+            # Suggested articles opened in this session did not answer the question after all.
+            articles.record_report(session.get(articles.SESSION_KEY))
             db.session.commit()
         except DuplicateSubmission as duplicate:
             db.session.rollback()
