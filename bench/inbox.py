@@ -16,7 +16,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import flask_migrate
 from sqlalchemy import insert, select, text
 
 from helpdesk import accounts, create_app
@@ -26,7 +25,7 @@ from helpdesk.inbox import VIEWS
 from helpdesk.models import Category, Message, MessageKind, Role, Status, Ticket, User
 from helpdesk.signing import new_reference
 
-from .common import save_results, scratch_database
+from .common import migrate_quietly, save_results, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench password 1"
@@ -147,7 +146,7 @@ def run_size(size: int, repeat: int, folder: str) -> tuple[str, dict]:
         }
     )
     with app.app_context():
-        flask_migrate.upgrade()
+        migrate_quietly()
         seed_default_categories()
         for n in range(5):
             accounts.create_user(

@@ -13,7 +13,6 @@ ceiling. Figures go to the terminal and to bench/results.json.
 
 import argparse
 import http.client
-import json
 import os
 import re
 import secrets
@@ -28,7 +27,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .common import save_results, scratch_database
+from sqlalchemy import func, select
+
+from helpdesk import accounts, create_app
+from helpdesk.categories import active_category_by_slug, seed_default_categories
+from helpdesk.database import db
+from helpdesk.models import AuditEvent, Message, Role, Ticket
+
+from .common import migrate_quietly, save_results, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -163,63 +169,48 @@ def summarise(latencies: list[float], errors: int, elapsed: float) -> dict:
     }
 
 
+def bench_app(env: dict):
+    """The app as the gunicorn workers see it, for setting up and checking in this process."""
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
+            "SECRET_KEY": env["SECRET_KEY"],
+            "HELPDESK_ATTACHMENT_DIR": env["HELPDESK_ATTACHMENT_DIR"],
+        }
+    )
+
+
 def prepare_database(env: dict, members: int) -> int:
     """Migrate, add the categories and the members; returns a category id to report under."""
-    script = f"""
-import flask_migrate
-from helpdesk import create_app, accounts
-from helpdesk.categories import seed_default_categories, active_category_by_slug
-from helpdesk.database import db
-from helpdesk.models import Role
-app = create_app()
-with app.app_context():
-    flask_migrate.upgrade()
-    seed_default_categories()
-    for number in range({members}):
-        accounts.create_user(f"member{{number}}@bench.example", {PASSWORD!r},
-                             role=Role.MEMBER, display_name=f"Member {{number}}", actor=None)
-    db.session.commit()
-    print(active_category_by_slug("off-platform-payment").id)
-"""
-    output = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return int(output.strip().splitlines()[-1])
+    app = bench_app(env)
+    with app.app_context():
+        migrate_quietly()
+        seed_default_categories()
+        for number in range(members):
+            accounts.create_user(
+                f"member{number}@bench.example",
+                PASSWORD,
+                role=Role.MEMBER,
+                display_name=f"Member {number}",
+                actor=None,
+            )
+        db.session.commit()
+        category_id = active_category_by_slug("off-platform-payment").id
+        db.engine.dispose()
+    return category_id
 
 
 def verify(env: dict, accepted: int) -> dict:
     """Every accepted submission made exactly one ticket, one message and one audit event."""
-    script = """
-import json
-from sqlalchemy import func, select
-from helpdesk import create_app
-from helpdesk.database import db
-from helpdesk.models import AuditEvent, Message, Ticket
-app = create_app()
-with app.app_context():
-    count = lambda query: db.session.scalar(query)
-    print(json.dumps({
-        "tickets": count(select(func.count(Ticket.id))),
-        "messages": count(select(func.count(Message.id))),
-        "created_events": count(
-            select(func.count(AuditEvent.id)).where(AuditEvent.action == "ticket.created")
-        ),
-    }))
-"""
-    output = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    stored = json.loads(output.strip().splitlines()[-1])
+    app = bench_app(env)
+    with app.app_context():
+        created = select(func.count(AuditEvent.id)).where(AuditEvent.action == "ticket.created")
+        stored = {
+            "tickets": db.session.scalar(select(func.count(Ticket.id))),
+            "messages": db.session.scalar(select(func.count(Message.id))),
+            "created_events": db.session.scalar(created),
+        }
+        db.engine.dispose()
     stored["all_stored_once"] = (
         stored["tickets"] == stored["messages"] == stored["created_events"] == accepted
     )

@@ -29,23 +29,11 @@ from helpdesk.models import (
     Ticket,
 )
 
-from .conftest import TEST_DATABASE_URL, log_in, submit
-from .factories import make_ticket, make_user
+from ..conftest import TEST_DATABASE_URL, log_in, submit
+from ..factories import make_ticket, make_user
 from .mailserver import MailServer, app_sending_to, folded, plain_text
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def smtp_server():
-    with MailServer() as server:
-        yield server
-
-
-@pytest.fixture
-def app(database_url, tmp_path, smtp_server):
-    with app_sending_to(smtp_server, database_url, tmp_path) as app:
-        yield app
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _send_due(app, **options) -> outbox.BatchReport:

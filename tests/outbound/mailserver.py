@@ -15,7 +15,7 @@ from helpdesk import create_app
 from helpdesk.categories import seed_default_categories
 from helpdesk.database import db
 
-from .conftest import _empty_all_tables, _test_config
+from ..conftest import _empty_all_tables, _test_config
 
 BASE_URL = "https://helpdesk.test"
 

@@ -24,8 +24,8 @@ from helpdesk.models import (
 )
 from helpdesk.privacy import Draft, Protected, check_outbound, normalise
 
-from .factories import make_ticket, make_user
-from .mailserver import MailServer, app_sending_to, everything_in, folded
+from ..factories import make_ticket, make_user
+from .mailserver import MailServer, everything_in, folded
 
 USERNAME = "QuickPay_Dev"
 PROFILE_URL = "https://marketplace.example/freelancers/~jane.doe-design"
@@ -46,18 +46,6 @@ SAFE_TEXT = (
     "please add screenshots if you have them the team answers within 24 hours"
 )
 SAFE_WORDS = SAFE_TEXT.split()
-
-
-@pytest.fixture
-def smtp_server():
-    with MailServer() as server:
-        yield server
-
-
-@pytest.fixture
-def app(database_url, tmp_path, smtp_server):
-    with app_sending_to(smtp_server, database_url, tmp_path) as app:
-        yield app
 
 
 def _check(text: str, *, to: str = REPORTER, html: str | None = None) -> str | None:

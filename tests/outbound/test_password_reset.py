@@ -11,24 +11,12 @@ from helpdesk import accounts, outbox
 from helpdesk.database import db
 from helpdesk.models import MailStatus, OutboundMail, Role, User
 
-from .conftest import CSRF_INPUT, log_in, submit
-from .factories import PASSWORD, make_user
-from .mailserver import BASE_URL, MailServer, app_sending_to, plain_text
+from ..conftest import CSRF_INPUT, log_in, submit
+from ..factories import PASSWORD, make_user
+from .mailserver import BASE_URL, MailServer, plain_text
 
 NEW_PASSWORD = "a brand new passphrase"
 LINK = re.compile(re.escape(BASE_URL) + r"/password/reset/(\S+)")
-
-
-@pytest.fixture
-def smtp_server():
-    with MailServer() as server:
-        yield server
-
-
-@pytest.fixture
-def app(database_url, tmp_path, smtp_server):
-    with app_sending_to(smtp_server, database_url, tmp_path) as app:
-        yield app
 
 
 @pytest.fixture
