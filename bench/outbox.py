@@ -54,7 +54,7 @@ from helpdesk.database import db
 from helpdesk.models import Role
 app = create_app()
 with app.app_context():
-    migrate_quietly()
+    flask_migrate.upgrade()
     seed_default_categories()
     def user(email, role):
         return accounts.create_user(email, "bench password 1", role=role, display_name="Bench "
