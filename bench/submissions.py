@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from helpdesk import accounts, create_app
 from helpdesk.categories import active_category_by_slug, seed_default_categories
 from helpdesk.database import db
-from helpdesk.models import AuditEvent, Message, Role, Ticket
+from helpdesk.models import AuditEvent, MailKind, Message, OutboundMail, Role, Ticket
 
 from .common import migrate_quietly, save_results, scratch_database
 
@@ -201,19 +201,22 @@ def prepare_database(env: dict, members: int) -> int:
 
 
 def verify(env: dict, accepted: int) -> dict:
-    """Every accepted submission made exactly one ticket, one message and one audit event."""
+    """Every accepted submission made exactly one ticket, message, audit event and
+    acknowledgment in the outbox."""
     app = bench_app(env)
     with app.app_context():
         created = select(func.count(AuditEvent.id)).where(AuditEvent.action == "ticket.created")
+        acknowledged = select(func.count(OutboundMail.id)).where(
+            OutboundMail.kind == MailKind.REPORT_RECEIVED
+        )
         stored = {
             "tickets": db.session.scalar(select(func.count(Ticket.id))),
             "messages": db.session.scalar(select(func.count(Message.id))),
             "created_events": db.session.scalar(created),
+            "acknowledgments": db.session.scalar(acknowledged),
         }
         db.engine.dispose()
-    stored["all_stored_once"] = (
-        stored["tickets"] == stored["messages"] == stored["created_events"] == accepted
-    )
+    stored["all_stored_once"] = len(set(stored.values()) | {accepted}) == 1
     return stored
 
 
@@ -272,7 +275,8 @@ def print_table(args, database: str, helpdesk: dict, ceiling: dict, stored: dict
     print(f"helpdesk / ceiling: {ratio:.1%}")
     print(
         f"stored: {stored['tickets']} tickets, {stored['messages']} messages, "
-        f"{stored['created_events']} audit events; each accepted submission stored once: "
+        f"{stored['created_events']} audit events, {stored['acknowledgments']} acknowledgments; "
+        "each accepted submission stored and acknowledged once: "
         f"{'yes' if stored['all_stored_once'] else 'NO'}"
     )
 

@@ -235,21 +235,26 @@ def decode_cursor(cursor: str, expected: int) -> list | None:
 def view_counts(agent: User) -> dict[str, int]:
     """How many tickets each view holds (more than COUNT_CAP shows as the cap), in one query.
 
-    Like a page, each count is a sum of capped counts per status, each an index range that
-    stops after COUNT_CAP + 1 entries, so counting costs the same at any table size.
+    Views are sums of a few parts: each status, and each unresolved status unassigned or
+    assigned to this agent. Each part is an index range that stops after COUNT_CAP + 1
+    entries, so counting costs the same at any table size.
     """
-    counts = [
-        sum(_capped_count(view.slug, status, agent) for status in VIEW_STATUSES[view.slug])
-        for view in VIEWS
-    ]
-    row = db.session.execute(select(*counts)).one()
-    return {view.slug: count for view, count in zip(VIEWS, row, strict=True)}
+    parts = list(dict.fromkeys(part for view in VIEWS for part in _count_parts(view.slug)))
+    row = db.session.execute(select(*(_capped_count(*part, agent) for part in parts))).one()
+    counted = dict(zip(parts, row, strict=True))
+    return {view.slug: sum(counted[part] for part in _count_parts(view.slug)) for view in VIEWS}
 
 
-def _capped_count(slug: str, status: Status, agent: User):
+def _count_parts(slug: str) -> list[tuple[Status, str | None]]:
+    """(status, assignee view or None): the parts a view's count adds up."""
+    assignee_view = slug if slug in ("unassigned", "mine") else None
+    return [(status, assignee_view) for status in VIEW_STATUSES[slug]]
+
+
+def _capped_count(status: Status, slug: str | None, agent: User):
     conditions = [Ticket.status == status]
-    if (assignee := _assignee_condition(slug, agent)) is not None:
-        conditions.append(assignee)
+    if slug is not None:
+        conditions.append(_assignee_condition(slug, agent))
     capped = select(literal(1)).select_from(Ticket).where(*conditions).limit(COUNT_CAP + 1)
     return select(func.count()).select_from(capped.subquery()).scalar_subquery()
 
