@@ -319,7 +319,14 @@ ACTION_DESCRIPTIONS = {
 }
 
 
-def post_reply(ticket: Ticket, agent: User, body: str, *, version: int | None = None) -> Message:
+def post_reply(
+    ticket: Ticket,
+    agent: User,
+    body: str,
+    *,
+    version: int | None = None,
+    origin: Source = Source.WEB,
+) -> Message:
     """An agent's public reply: the reporter reads it in their thread."""
     _agent_may_change(ticket, agent, version)
     if ticket.status is Status.CLOSED:
@@ -327,7 +334,7 @@ def post_reply(ticket: Ticket, agent: User, body: str, *, version: int | None = 
     body = body.strip()
     if problem := _length_problem(body, FOLLOWUP_LENGTH, "The reply"):
         raise InvalidInput({"body": [problem]})
-    message = _add_message(ticket, agent, MessageKind.REPLY, body, Source.WEB, [])
+    message = _add_message(ticket, agent, MessageKind.REPLY, body, origin, [])
     now = utcnow()
     ticket.first_response_at = ticket.first_response_at or now
     ticket.last_activity_at = now
@@ -339,14 +346,14 @@ def post_reply(ticket: Ticket, agent: User, body: str, *, version: int | None = 
     return message
 
 
-def add_note(ticket: Ticket, agent: User, body: str) -> Message:
+def add_note(ticket: Ticket, agent: User, body: str, origin: Source = Source.WEB) -> Message:
     """An internal note: agents only, never shown to the reporter nor mailed (P4)."""
     _require_agent(agent)
     body = body.strip()
     if problem := _length_problem(body, FOLLOWUP_LENGTH, "The note"):
         raise InvalidInput({"body": [problem]})
     # No last_activity_at: the reporter's list is sorted by it and must not hint at notes.
-    message = _add_message(ticket, agent, MessageKind.NOTE, body, Source.WEB, [])
+    message = _add_message(ticket, agent, MessageKind.NOTE, body, origin, [])
     audit.record(agent, "ticket.noted", ticket=ticket)
     db.session.flush()
     return message

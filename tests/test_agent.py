@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from helpdesk import inbox, tickets, workflow
+from helpdesk import api_tokens, inbox, tickets, workflow
 from helpdesk.categories import active_category_by_slug
 from helpdesk.database import db, utcnow
 from helpdesk.models import (
@@ -452,3 +452,16 @@ def test_a_reply_the_privacy_guard_refuses_is_not_posted_and_the_text_is_kept(ap
         ).all()
         assert len(blocked) == 1 and blocked[0].reason
         assert "mail.blocked" in " ".join(db.session.scalars(select(AuditEvent.action)))
+
+
+def test_api_token_agents_are_not_offered_as_assignees(app, client):
+    _agent(app, client, name="Priya Raman")
+    reference = _ticket(app)
+    with app.app_context():
+        token, _secret = api_tokens.create_token("Moderation bot", ["tickets:write"], None)
+        db.session.commit()
+        token_agent = token.user.display_name
+    page = client.get(f"/agent/tickets/{reference}").get_data(as_text=True)
+    assignees = re.search(r'<select id="assignee" name="assignee">(.*?)</select>', page, re.S)
+    assert "Priya Raman" in assignees.group(1)
+    assert token_agent == "API: Moderation bot" and token_agent not in page

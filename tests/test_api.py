@@ -477,6 +477,8 @@ def test_a_reply_reaches_the_reporter_through_the_outbox(app, client, agent_head
     with app.app_context():
         kinds = set(db.session.scalars(select(OutboundMail.kind)))
         assert kinds == {MailKind.REPORT_RECEIVED, MailKind.AGENT_REPLY}
+        reply = db.session.scalar(select(Message).where(Message.kind == MessageKind.REPLY))
+        assert reply.origin is Source.API and reply.author.display_name.startswith("API: ")
 
 
 def test_a_reply_with_a_stale_version_is_refused(app, client, agent_headers):

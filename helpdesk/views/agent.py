@@ -13,7 +13,17 @@ from .. import canned_replies, inbox, outbox, tickets
 from ..categories import active_categories, active_category
 from ..database import db
 from ..errors import DomainError, InvalidInput, MailBlocked, StaleTicket
-from ..models import AuditEvent, CannedReply, Message, Priority, Role, Status, Ticket, User
+from ..models import (
+    ApiToken,
+    AuditEvent,
+    CannedReply,
+    Message,
+    Priority,
+    Role,
+    Status,
+    Ticket,
+    User,
+)
 from ..workflow import TRANSITIONS, reporter_label
 from .access import agent_required, safe_next
 
@@ -64,7 +74,11 @@ def inbox_page():
 
 
 def _agents() -> list[User]:
-    query = select(User).where(User.role.in_((Role.AGENT, Role.ADMIN)), User.active)
+    """People a ticket can be assigned to: active agents and admins, not API tokens' agents."""
+    token_agents = select(ApiToken.user_id).where(ApiToken.user_id.is_not(None))
+    query = select(User).where(
+        User.role.in_((Role.AGENT, Role.ADMIN)), User.active, User.id.not_in(token_agents)
+    )
     return list(db.session.scalars(query.order_by(User.display_name)))
 
 

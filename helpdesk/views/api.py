@@ -543,7 +543,7 @@ def reply(reference: str):
     ticket = _ticket_or_404(reference)
     version = _if_match(required=False)
     message = _json_body(MessageIn)
-    tickets.post_reply(ticket, _agent(), message.body, version=version)
+    tickets.post_reply(ticket, _agent(), message.body, version=version, origin=Source.API)
     db.session.commit()
     return _ticket_response(ticket, 201)
 
@@ -561,6 +561,6 @@ def reply(reference: str):
 def note(reference: str):
     ticket = _ticket_or_404(reference)
     message = _json_body(MessageIn)
-    tickets.add_note(ticket, _agent(), message.body)
+    tickets.add_note(ticket, _agent(), message.body, origin=Source.API)
     db.session.commit()
     return _ticket_response(ticket, 201)
