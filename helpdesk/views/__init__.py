@@ -9,9 +9,9 @@ from ..workflow import reporter_label
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, admin_articles, agent, api, auth, help, member, public
+    from . import admin, admin_articles, admin_console, agent, api, auth, help, member, public
 
-    for module in (public, auth, member, agent, admin, api, help, admin_articles):
+    for module in (public, auth, member, agent, admin, api, help, admin_articles, admin_console):
         app.register_blueprint(module.bp)
     app.add_template_filter(reporter_label)
     app.add_template_filter(filesize)

@@ -1,0 +1,178 @@
+"""The admin console's audit log and API tokens. Members and agents are refused with 403."""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, StringField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import api_tokens, audit_log
+from ..database import db
+from ..errors import InvalidInput
+from ..models import ApiToken
+from .access import admin_required, show_errors
+
+bp = Blueprint("admin_console", __name__, url_prefix="/admin")
+
+
+# ---------- Audit log ----------
+
+
+def _filters() -> tuple[audit_log.AuditFilters, list[str]]:
+    """The filters in the query string, and a message for each one that could not be read."""
+    problems: list[str] = []
+    actor: int | str | None = None
+    raw_actor = request.args.get("actor", "")
+    if raw_actor == audit_log.SYSTEM:
+        actor = audit_log.SYSTEM
+    elif raw_actor.isdigit():
+        actor = int(raw_actor)
+    elif raw_actor:
+        problems.append("Choose the actor from the list.")
+    since = _date("from", "From", problems)
+    until = _date("to", "To", problems)
+    if since and until and since > until:
+        problems.append("The From date is after the To date.")
+        since = until = None
+    filters = audit_log.AuditFilters(
+        actor=actor,
+        actor_email=request.args.get("email", "")[:254].strip(),
+        action=request.args.get("action", "")[:64].strip(),
+        since=since,
+        until=until,
+    )
+    return filters, problems
+
+
+def _date(name: str, label: str, problems: list[str]) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append(f"The {label} date must be a date like 2026-03-31.")
+        return None
+
+
+@bp.get("/audit")
+@admin_required
+def audit():
+    filters, problems = _filters()
+    page = audit_log.page(filters, after=request.args.get("after"))
+    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    return render_template(
+        "admin/audit.html",
+        filters=filters,
+        problems=problems,
+        page=page,
+        args=args,
+        actors=audit_log.actors(),
+        actions=audit_log.action_choices(),
+        system=audit_log.SYSTEM,
+        changes=audit_log.compact_changes,
+    ), 400 if problems else 200
+
+
+@bp.get("/audit.csv")
+@admin_required
+def audit_csv():
+    filters, problems = _filters()
+    if problems:
+        return Response(" ".join(problems) + "\n", status=400, mimetype="text/plain")
+    return Response(
+        stream_with_context(_csv_lines(audit_log.csv_rows(filters))),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+    )
+
+
+def _csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+# ---------- API tokens ----------
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Name", description="Who or what uses it, e.g. “Marketplace”.")
+    # Unknown scopes reach the domain, which names the allowed ones.
+    scopes = SelectMultipleField(
+        "Scopes",
+        choices=list(api_tokens.SCOPES),
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
+def _tokens_page(form: TokenForm, created: tuple[ApiToken, str] | None = None, status=200):
+    response = Response(
+        render_template(
+            "admin/api_tokens.html",
+            form=form,
+            tokens=api_tokens.all_tokens(),
+            created=created,
+        ),
+        status=status,
+    )
+    response.headers["Cache-Control"] = "no-store"  # the page may carry a secret
+    return response
+
+
+@bp.get("/api-tokens")
+@admin_required
+def tokens():
+    return _tokens_page(TokenForm(formdata=None))
+
+
+@bp.post("/api-tokens")
+@admin_required
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _tokens_page(form, status=400)
+    try:
+        created = api_tokens.create_token(
+            form.name.data or "", form.scopes.data or [], current_user
+        )
+        db.session.commit()
+    except InvalidInput as invalid:
+        db.session.rollback()
+        show_errors(form, invalid)
+        return _tokens_page(form, status=422)
+    # Shown here, in answer to the POST, and never again: only its sha256 is stored.
+    return _tokens_page(TokenForm(formdata=None), created=created)
+
+
+@bp.post("/api-tokens/<int:token_id>/revoke")
+@admin_required
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        abort(404)
+    api_tokens.revoke(token, current_user)
+    db.session.commit()
+    flash(f"Revoked “{token.name}”: it no longer works.", "success")
+    return redirect(url_for(".tokens"))
