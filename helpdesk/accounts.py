@@ -1,6 +1,7 @@
 """Accounts: members register themselves; agents and admins are created by an admin or the CLI."""
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
@@ -8,12 +9,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
 from .database import db, utcnow
 from .errors import EmailTaken, InvalidInput, LoginThrottled, NotAllowed
+from .inbox import decode_cursor, encode_cursor
 from .models import LoginFailure, Role, User
 
 log = logging.getLogger(__name__)
@@ -169,3 +171,100 @@ def _link_marketplace_id(marketplace_id: str, email: str, display_name: str) -> 
     )
     db.session.flush()
     return user
+
+
+# ---------- People: the admin's list, role changes, deactivation ----------
+
+PEOPLE_PAGE_SIZE = 50  # read at call time, so tests can patch it
+MAX_SEARCH_LENGTH = 254
+
+
+@dataclass
+class PeoplePage:
+    users: list[User]
+    next_cursor: str | None
+
+
+def people_page(
+    search: str = "", role: Role | None = None, after: str | None = None, size: int | None = None
+) -> PeoplePage:
+    """One page of accounts, newest first, matching a name or email fragment (any case) and a
+    role; continues after a keyset cursor, so pages never shift as accounts are added."""
+    size = size or PEOPLE_PAGE_SIZE
+    query = select(User)
+    term = search.strip().lower()[:MAX_SEARCH_LENGTH]
+    if term:
+        query = query.where(
+            or_(
+                func.lower(User.display_name).contains(term, autoescape=True),
+                User.email.contains(term, autoescape=True),  # stored lower-cased
+            )
+        )
+    if role is not None:
+        query = query.where(User.role == role)
+    cursor = decode_cursor(after, 2) if after else None
+    if cursor is not None:
+        query = query.where(tuple_(User.created_at, User.id) < tuple(cursor))
+    query = query.order_by(User.created_at.desc(), User.id.desc()).limit(size + 1)
+    users = list(db.session.scalars(query))
+    last = users[size - 1] if len(users) > size else None
+    next_cursor = encode_cursor([last.created_at, last.id]) if last is not None else None
+    return PeoplePage(users=users[:size], next_cursor=next_cursor)
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role is not Role.ADMIN or not actor.active:
+        raise NotAllowed("Only an admin can change people's accounts.")
+
+
+def _other_active_admins(user: User) -> int:
+    """Active admins besides this user; their rows are locked (on PostgreSQL) until commit, so
+    two admins demoting each other at once cannot leave nobody in charge."""
+    query = (
+        select(User.id)
+        .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
+        .with_for_update()
+    )
+    return len(db.session.scalars(query).all())
+
+
+def change_role(user: User, role: Role | str, actor: User) -> None:
+    """Make the account a member, agent or admin. Refuses to take away the actor's own admin
+    role or the last active admin's. Flushes; the caller commits."""
+    _require_admin(actor)
+    try:
+        role = Role(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise InvalidInput({"role": [f"Choose a role: {choices}."]}) from None
+    if role is user.role:
+        return
+    if user.role is Role.ADMIN:
+        if user.active and _other_active_admins(user) == 0:
+            raise NotAllowed(
+                f"{user.email} is the last active admin; make someone else admin first."
+            )
+        if user.id == actor.id:
+            raise NotAllowed("You cannot remove your own admin role; ask another admin.")
+    old = user.role
+    user.role = role
+    audit.record(actor, "user.role_changed", target=f"user:{user.id}", old=str(old), new=str(role))
+    db.session.flush()
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    """Deactivate an account (it can no longer log in, and its open sessions end at their next
+    request; its tickets stay) or reactivate it. Refuses to deactivate the actor or the last
+    active admin. Flushes; the caller commits."""
+    _require_admin(actor)
+    if user.active == active:
+        return
+    if not active:
+        if user.role is Role.ADMIN and _other_active_admins(user) == 0:
+            raise NotAllowed(f"{user.email} is the last active admin; it cannot be deactivated.")
+        if user.id == actor.id:
+            raise NotAllowed("You cannot deactivate your own account.")
+    user.active = active
+    action = "user.reactivated" if active else "user.deactivated"
+    audit.record(actor, action, target=f"user:{user.id}")
+    db.session.flush()

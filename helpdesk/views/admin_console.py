@@ -1,4 +1,4 @@
-"""The admin console's audit log and API tokens. Members and agents are refused with 403."""
+"""The admin console's audit log, API tokens and people. Members and agents get 403."""
 
 import csv
 import io
@@ -21,11 +21,11 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import api_tokens, audit_log
+from .. import accounts, api_tokens, audit_log
 from ..database import db
-from ..errors import InvalidInput
-from ..models import ApiToken
-from .access import admin_required, show_errors
+from ..errors import DomainError, InvalidInput, NotAllowed
+from ..models import ApiToken, Role, User
+from .access import admin_required, safe_next, show_errors
 
 bp = Blueprint("admin_console", __name__, url_prefix="/admin")
 
@@ -176,3 +176,87 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash(f"Revoked “{token.name}”: it no longer works.", "success")
     return redirect(url_for(".tokens"))
+
+
+# ---------- People ----------
+
+
+def _people_filters() -> tuple[str, Role | None, list[str]]:
+    """The search text and role in the query string, and a message if the role is not one."""
+    search = request.args.get("q", "")[: accounts.MAX_SEARCH_LENGTH].strip()
+    raw_role = request.args.get("role", "")
+    try:
+        return search, Role(raw_role) if raw_role else None, []
+    except ValueError:
+        return search, None, ["Choose the role from the list."]
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    search, role, problems = _people_filters()
+    page = accounts.people_page(search, role, after=request.args.get("after"))
+    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    return render_template(
+        "admin/users.html",
+        search=search,
+        role=role,
+        roles=list(Role),
+        problems=problems,
+        page=page,
+        args=args,
+    ), 400 if problems else 200
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _back_to_people():
+    """Back to the list the admin acted from (its search, filter and page), else its start."""
+    back = safe_next(request.form.get("back"))
+    if back is None or not (back == "/admin/users" or back.startswith("/admin/users?")):
+        back = url_for(".users")
+    return redirect(back, code=303)
+
+
+def _refused(error: DomainError):
+    db.session.rollback()
+    flash(error.messages if isinstance(error, InvalidInput) else str(error), "error")
+    return _back_to_people()
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def change_role(user_id: int):
+    user = _user_or_404(user_id)
+    try:
+        accounts.change_role(user, request.form.get("role", ""), current_user)
+        db.session.commit()
+    except (InvalidInput, NotAllowed) as error:
+        return _refused(error)
+    flash(f"{user.display_name} is now {user.role.value}.", "success")
+    return _back_to_people()
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def set_active(user_id: int):
+    user = _user_or_404(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        accounts.set_active(user, active, current_user)
+        db.session.commit()
+    except (InvalidInput, NotAllowed) as error:
+        return _refused(error)
+    if active:
+        flash(f"Reactivated {user.display_name}: they can log in again.", "success")
+    else:
+        flash(
+            f"Deactivated {user.display_name}: they can no longer log in; their tickets stay.",
+            "success",
+        )
+    return _back_to_people()
