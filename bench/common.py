@@ -9,6 +9,9 @@ from pathlib import Path
 import flask_migrate
 from sqlalchemy import create_engine, text
 
+from helpdesk import accounts
+from helpdesk.models import Role
+
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
@@ -39,3 +42,15 @@ def migrate_quietly() -> None:
     flask_migrate.upgrade()
     for name in ("alembic", "helpdesk"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def create_bench_users(role: Role, count: int, password: str) -> None:
+    """`count` accounts named <role><n>@bench.example, all with `password`; flushes."""
+    for number in range(count):
+        accounts.create_user(
+            f"{role.value}{number}@bench.example",
+            password,
+            role=role,
+            display_name=f"{role.value.title()} {number}",
+            actor=None,
+        )

@@ -25,7 +25,7 @@ from helpdesk.inbox import VIEWS
 from helpdesk.models import Category, Message, MessageKind, Role, Status, Ticket, User
 from helpdesk.signing import new_reference
 
-from .common import migrate_quietly, save_results, scratch_database
+from .common import create_bench_users, migrate_quietly, save_results, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench password 1"
@@ -152,14 +152,7 @@ def run_size(size: int, repeat: int, folder: str) -> tuple[str, dict]:
     with app.app_context():
         migrate_quietly()
         seed_default_categories()
-        for n in range(5):
-            accounts.create_user(
-                f"agent{n}@bench.example",
-                PASSWORD,
-                role=Role.AGENT,
-                display_name=f"Agent {n}",
-                actor=None,
-            )
+        create_bench_users(Role.AGENT, 5, PASSWORD)
         db.session.commit()
         started = time.perf_counter()
         reference = load_tickets(size, random.Random(size))

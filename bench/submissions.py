@@ -29,12 +29,12 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
-from helpdesk import accounts, create_app
+from helpdesk import create_app
 from helpdesk.categories import active_category_by_slug, seed_default_categories
 from helpdesk.database import db
 from helpdesk.models import AuditEvent, MailKind, Message, OutboundMail, Role, Ticket
 
-from .common import migrate_quietly, save_results, scratch_database
+from .common import create_bench_users, migrate_quietly, save_results, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -186,14 +186,7 @@ def prepare_database(env: dict, members: int) -> int:
     with app.app_context():
         migrate_quietly()
         seed_default_categories()
-        for number in range(members):
-            accounts.create_user(
-                f"member{number}@bench.example",
-                PASSWORD,
-                role=Role.MEMBER,
-                display_name=f"Member {number}",
-                actor=None,
-            )
+        create_bench_users(Role.MEMBER, members, PASSWORD)
         db.session.commit()
         category_id = active_category_by_slug("off-platform-payment").id
         db.engine.dispose()

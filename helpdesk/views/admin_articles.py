@@ -13,15 +13,9 @@ from ..errors import InvalidInput
 from ..markdown import render
 from ..models import Article
 from .access import agent_required, show_errors
+from .forms import optional_int
 
 bp = Blueprint("admin_articles", __name__, url_prefix="/admin/articles")
-
-
-def _optional_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class ArticleForm(FlaskForm):
@@ -29,7 +23,7 @@ class ArticleForm(FlaskForm):
     slug = StringField(
         "Address", description="The end of /help/articles/…; made from the title when empty."
     )
-    section_id = SelectField("Section", coerce=_optional_int, validate_choice=False)
+    section_id = SelectField("Section", coerce=optional_int, validate_choice=False)
     summary = StringField("Summary", description="One sentence, shown in lists and suggestions.")
     body = TextAreaField(
         "Article",
@@ -38,7 +32,7 @@ class ArticleForm(FlaskForm):
     )
     report_category_id = SelectField(
         "Report form it leads to",
-        coerce=_optional_int,
+        coerce=optional_int,
         validate_choice=False,
         description="Adds “Submit a report” with this category prefilled.",
     )

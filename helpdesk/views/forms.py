@@ -14,7 +14,8 @@ from wtforms import (
 from wtforms.validators import EqualTo, InputRequired
 
 
-def _optional_int(value):
+def optional_int(value):
+    """A select or radio value as an id, or None when it is not one (coerce= for WTForms)."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -42,7 +43,7 @@ class LoginForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    category = RadioField("What are you reporting?", coerce=_optional_int, validate_choice=False)
+    category = RadioField("What are you reporting?", coerce=optional_int, validate_choice=False)
     subject = StringField("Subject", description="A short summary, like a mail subject.")
     description = TextAreaField(
         "What happened?",
