@@ -1,6 +1,7 @@
 """Evidence files: checked by content, stored outside the database under their sha256."""
 
 import hashlib
+import io
 import os
 import tempfile
 import unicodedata
@@ -101,7 +102,16 @@ class AttachmentStore:
             raise InvalidInput({"attachments": problems})
         return stored
 
-    def _store(self, upload: Upload) -> StoredFile:
+    def store_mail_file(self, filename: str, data: bytes) -> StoredFile | None:
+        """Keep a mail's attachment whatever its type: one we don't recognise is only ever
+        offered as a download. None for an empty file."""
+        upload = _MailFile(filename, io.BytesIO(data))
+        try:
+            return self._store(upload, any_type=True)
+        except ValueError:
+            return None
+
+    def _store(self, upload: Upload, any_type: bool = False) -> StoredFile:
         filename = clean_filename(upload.filename)
         self.root.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
@@ -121,6 +131,8 @@ class AttachmentStore:
                 if size == 0:
                     raise ValueError(f"{filename} is empty.")
                 content_type = sniff_content_type(head, filename)
+                if content_type is None and any_type:
+                    content_type = _download_type(filename)
                 if content_type is None:
                     raise ValueError(f"{filename}: attach only {ALLOWED_DESCRIPTION}.")
             except ValueError:
@@ -131,6 +143,17 @@ class AttachmentStore:
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temp.name, final)  # atomic; identical content simply lands on itself
         return StoredFile(filename, content_type, size, sha256)
+
+
+@dataclass
+class _MailFile:
+    filename: str
+    stream: BinaryIO
+
+
+def _download_type(filename: str) -> str:
+    """The type a file we could not recognise is served as: never one a browser renders."""
+    return "message/rfc822" if filename.lower().endswith(".eml") else "application/octet-stream"
 
 
 def current_store() -> AttachmentStore:

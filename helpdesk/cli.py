@@ -1,13 +1,15 @@
 """Command groups for `flask --app wsgi ...`: parse arguments, call the domain, print, exit."""
 
+import json
 import signal
+import sys
 import threading
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, api_tokens, outbox, seed, tickets
+from . import accounts, api_tokens, imap, intake, lmtp, mailboxes, outbox, seed, tickets
 from .database import db
 from .errors import DomainError
 from .models import ApiToken, Role
@@ -145,7 +147,102 @@ def revoke_api_token(token_id: int) -> None:
     click.echo(f"Revoked API token {token.id} ({token.name}).")
 
 
+mail_cli = AppGroup("mail", help="Mail intake: ingest, fetch, serve, reprocess.")
+
+
+def _stop_event() -> threading.Event:
+    """Set by SIGTERM or Ctrl-C, so a loop can finish the message in hand and stop."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def _print_result(result: intake.IntakeResult, source: str | None) -> None:
+    click.echo(json.dumps(result.as_json(source), ensure_ascii=False))
+
+
+@mail_cli.command("ingest")
+@click.argument("path")
+def ingest_mail(path: str) -> None:
+    """Take in PATH: one message, a directory of .eml files (in name order), an mbox, a
+    Maildir, or - for standard input (an MTA pipe). Prints one JSON line per message; exits
+    non-zero only when a message could not be stored."""
+    try:
+        messages = mailboxes.read_messages(path, stdin=sys.stdin.buffer)
+        unstored = 0
+        for source, raw in messages:
+            channel = intake.Channel.STDIN if path == "-" else intake.Channel.FILE
+            try:
+                _print_result(intake.receive(raw, channel, source=source), source)
+            except intake.StoreFailed as failure:
+                unstored += 1
+                click.echo(json.dumps({"source": source, "outcome": None, "error": str(failure)}))
+    except mailboxes.UnreadableSource as error:
+        raise click.ClickException(str(error)) from None
+    if unstored:
+        raise click.ClickException(f"{unstored} message(s) could not be stored; see above.")
+
+
+@mail_cli.command("fetch")
+@click.option("--loop", is_flag=True, help="Keep fetching until stopped.")
+@click.option(
+    "--interval",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds between fetches (with --loop).",
+)
+def fetch_mail(loop: bool, interval: float) -> None:
+    """Fetch new mail from the IMAP mailbox (HELPDESK_IMAP_* settings) and take it in."""
+    stop = _stop_event() if loop else threading.Event()
+    while True:
+        try:
+            for source, result in imap.fetch_once(stop=stop):
+                _print_result(result, source)
+        except imap.FetchFailed as error:
+            if not loop:
+                raise click.ClickException(str(error)) from None
+            click.echo(f"IMAP: {error}; trying again in {interval:g} s.", err=True)
+        if not loop or stop.wait(interval):
+            break
+
+
+@mail_cli.command("serve")
+@click.option("--host", help="Address to listen on (default: HELPDESK_LMTP_HOST).")
+@click.option("--port", type=int, help="Port to listen on (default: HELPDESK_LMTP_PORT).")
+@click.option("--smtp", is_flag=True, help="Speak SMTP instead of LMTP (for development).")
+def serve_mail(host: str | None, port: int | None, smtp: bool) -> None:
+    """Listen for mail over LMTP (what Postfix and Dovecot deliver to) until stopped."""
+    config = current_app.config
+    host, port = host or config["HELPDESK_LMTP_HOST"], port or config["HELPDESK_LMTP_PORT"]
+    try:
+        lmtp.serve(host, port, smtp=smtp, stop=_stop_event())
+    except OSError as error:  # the port is taken, or the address is not this machine's
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {error.strerror}") from None
+
+
+@mail_cli.command("reprocess")
+@click.argument("inbound_id", type=int, required=False)
+@click.option(
+    "--quarantined",
+    is_flag=True,
+    help="Every quarantined message, and any left unprocessed by a crash.",
+)
+def reprocess_mail(inbound_id: int | None, quarantined: bool) -> None:
+    """Run intake again on stored message INBOUND_ID, or on every quarantined one."""
+    if (inbound_id is None) == (not quarantined):
+        raise click.UsageError("Give either an INBOUND_ID or --quarantined.")
+    try:
+        results = intake.reprocess_quarantined() if quarantined else [intake.reprocess(inbound_id)]
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    for result in results:
+        _print_result(result, f"inbound:{result.inbound_id}")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(mail_cli)
     app.cli.add_command(api_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)

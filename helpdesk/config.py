@@ -64,6 +64,21 @@ HELPDESK_SETTINGS = {
     "HELPDESK_PASSWORD_RESET_MINUTES": (60, parse_int),
     "HELPDESK_API_RATE_LIMIT": ("120 per minute", parse_str),
     "HELPDESK_RATELIMIT_STORAGE_URI": ("memory://", parse_str),
+    # Mail intake: size limits, the category of mail to an address without an alias, channels.
+    "HELPDESK_INTAKE_MAX_MESSAGE_BYTES": (25 * 1024 * 1024, parse_int),
+    "HELPDESK_INTAKE_DEFAULT_CATEGORY": ("other", parse_str),
+    "HELPDESK_INTAKE_WEBHOOK_SECRET": ("", parse_str),
+    "HELPDESK_INTAKE_WEBHOOK_MAX_AGE_SECONDS": (300, parse_int),
+    "HELPDESK_IMAP_HOST": ("", parse_str),
+    "HELPDESK_IMAP_PORT": (993, parse_int),
+    "HELPDESK_IMAP_SECURITY": ("ssl", parse_str),  # ssl or starttls
+    "HELPDESK_IMAP_USERNAME": ("", parse_str),
+    "HELPDESK_IMAP_PASSWORD": ("", parse_str),
+    "HELPDESK_IMAP_MAILBOX": ("INBOX", parse_str),
+    "HELPDESK_IMAP_DONE_MAILBOX": ("", parse_str),  # move processed mail here; else mark it seen
+    "HELPDESK_IMAP_CA_FILE": ("", parse_str),  # trust this CA too (a private mail server)
+    "HELPDESK_LMTP_HOST": ("127.0.0.1", parse_str),
+    "HELPDESK_LMTP_PORT": (8024, parse_int),
 }
 
 # Flask-Mail's own names, read the same way.

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .database import db, utcnow
@@ -271,6 +271,7 @@ class MailStatus(StrEnum):
     FAILED = "failed"  # refused for good by the mail server, or out of attempts
     BLOCKED = "blocked"  # refused by the privacy guard (P4); never sent
     SUPPRESSED = "suppressed"  # over the hourly limit for its recipient; never sent
+    BOUNCED = "bounced"  # sent, then returned by the recipient's mail system
 
 
 class OutboundMail(db.Model):
@@ -440,3 +441,69 @@ class SuggestionOpen(db.Model):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     reported_at: Mapped[datetime | None]
+
+
+class InboundOutcome(StrEnum):
+    """What intake made of an inbound mail."""
+
+    RECEIVED = "received"  # stored, not processed yet (or processing crashed: reprocess it)
+    CREATED = "created"  # opened a new ticket
+    APPENDED = "appended"  # added to its ticket's thread
+    DUPLICATE = "duplicate"  # the same Message-ID or bytes as a mail stored before
+    IGNORED = "ignored"  # automated mail (auto-reply, bounce, list); `reason` names the rule
+    QUARANTINED = "quarantined"  # could not be processed; `reason` says why
+
+
+class InboundMail(db.Model):
+    """Every inbound mail, stored raw before it is parsed, whatever channel brought it (P6)."""
+
+    __tablename__ = "inbound_mail"
+    __table_args__ = (Index("ix_inbound_mail_outcome_id", "outcome", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # file, stdin, imap, lmtp, smtp, webhook
+    source: Mapped[str | None] = mapped_column(String(255))  # file name, IMAP UID, peer
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)  # envelope, when known
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    sender: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    outcome: Mapped[InboundOutcome] = mapped_column(
+        _enum(InboundOutcome), default=InboundOutcome.RECEIVED
+    )
+    reason: Mapped[str | None] = mapped_column(Text)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # The thread message it became, so agents can open the original from the ticket.
+    thread_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mail.id"))
+    # Set on the first copy of a message only: the unique constraints make a second copy
+    # (same Message-ID, or same bytes) a duplicate even when both are processed at once.
+    first_message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    first_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+
+    ticket: Mapped[Ticket | None] = relationship()
+    duplicate_of: Mapped["InboundMail | None"] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<InboundMail {self.id} {self.outcome}>"
+
+
+class MailAlias(db.Model):
+    """A support address that files new mail under a category (abuse@ to harassment)."""
+
+    __tablename__ = "mail_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    category: Mapped[Category] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<MailAlias {self.address}>"

@@ -626,7 +626,7 @@ class OutboxSummary:
     mails: list[OutboundMail] = field(default_factory=list)
 
 
-SHOWN_BY_DEFAULT = (MailStatus.QUEUED, MailStatus.FAILED, MailStatus.BLOCKED)
+SHOWN_BY_DEFAULT = (MailStatus.QUEUED, MailStatus.FAILED, MailStatus.BLOCKED, MailStatus.BOUNCED)
 
 
 def overview(statuses=SHOWN_BY_DEFAULT, limit: int = 200) -> OutboxSummary:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from . import accounts, canned_replies, categories, help_seed, tickets, workflow
+from . import accounts, canned_replies, categories, help_seed, mail_addresses, tickets, workflow
 from .canned_replies import CannedReplyInput
 from .database import db, utcnow
 from .demo_tickets import DEMO_TICKETS, DemoTicket, Followup, Move, Note, Reply, Step
@@ -109,6 +109,10 @@ DEFAULT_CANNED_REPLIES = [
 ]
 
 
+# Mail to these addresses opens reports in their category (see /admin/mail).
+DEMO_ALIASES = [("abuse@helpdesk.example", "harassment"), ("fraud@helpdesk.example", "fraud")]
+
+
 def seed_demo() -> bool:
     """Create the demo logins and tickets; False, changing nothing, when already seeded."""
     admin_email = DEMO_LOGINS[0][1]
@@ -125,6 +129,8 @@ def seed_demo() -> bool:
     for canned in DEFAULT_CANNED_REPLIES:
         canned_replies.save(users["admin"], canned)
     _hold_back_demo_mail()
+    for address, slug in DEMO_ALIASES:
+        mail_addresses.add_alias(address, by_slug[slug], users["admin"])
     help_seed.seed_help_center(users["admin"])
     db.session.flush()
     return True

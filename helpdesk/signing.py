@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 
 from itsdangerous import BadData, Signer, URLSafeTimedSerializer
@@ -86,3 +87,46 @@ def read_password_reset_token(token: str, secret: str, max_age: int) -> tuple[in
     if not isinstance(user_id, int) or not isinstance(fingerprint, str):
         return None
     return user_id, fingerprint
+
+
+# The inbound-mail webhook: X-Helpdesk-Signature: sha256=<hex> is the HMAC-SHA256, keyed with
+# the shared secret, of the X-Helpdesk-Timestamp header's text, a dot, and the raw body.
+_WEBHOOK_SIGNATURE = re.compile(r"sha256=([0-9a-f]{64})")
+_WEBHOOK_TIMESTAMP = re.compile(r"[0-9]{1,15}")
+
+
+def sign_webhook(secret: str, timestamp: int | str, body: bytes) -> str:
+    """The X-Helpdesk-Signature value for `body` sent at `timestamp` (unix seconds)."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"sha256={digest.hexdigest()}"
+
+
+def verify_webhook(
+    secret: str,
+    timestamp_header: str | None,
+    signature_header: str | None,
+    body: bytes,
+    now: float,
+    max_age: int,
+) -> str | None:
+    """Why a webhook request is refused, or None when it is signed with `secret` and fresh.
+
+    The signature is checked before the age, so that only a holder of the secret learns about
+    the clock; a fresh window of `max_age` seconds either side of `now` limits replays.
+    """
+    if not timestamp_header or not signature_header:
+        return "The request needs both the timestamp and the signature header."
+    if not _WEBHOOK_TIMESTAMP.fullmatch(timestamp_header):
+        return "The timestamp is not a whole number of seconds since 1970."
+    given = _WEBHOOK_SIGNATURE.fullmatch(signature_header.strip().lower())
+    if given is None:
+        return "The signature is not of the form sha256=<64 hexadecimal digits>."
+    expected = sign_webhook(secret, timestamp_header, body).removeprefix("sha256=")
+    if not hmac.compare_digest(given.group(1), expected):
+        return "The signature does not match the body and timestamp."
+    age = now - int(timestamp_header)
+    if age > max_age:
+        return f"The timestamp is more than {max_age} seconds old."
+    if -age > max_age:
+        return f"The timestamp is more than {max_age} seconds in the future."
+    return None

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from . import audit, outbox, workflow
-from .attachments import Upload, current_store
+from .attachments import StoredFile, Upload, current_store
 from .database import db, utcnow
 from .errors import (
     DuplicateSubmission,
@@ -169,18 +169,22 @@ def open_ticket(
     reported: str = "",
     context_url: str = "",
     uploads: Sequence[Upload] = (),
+    files: Sequence[StoredFile] = (),
     source: Source = Source.WEB,
     submission_key: str | None = None,
     follows_up: Ticket | None = None,
 ) -> Ticket:
     """A new report with its first message and evidence, or InvalidInput naming every problem.
 
+    `uploads` are checked and stored here; `files` were stored already (mail intake keeps every
+    attachment of a mail, whatever its type, as a download).
+
     A submission key seen before from the same reporter raises DuplicateSubmission with the
     first ticket's reference, so a double click or a retried request makes one ticket.
     """
     subject, description, context_url = subject.strip(), description.strip(), context_url.strip()
     errors = _check_report(category, subject, description, reported, context_url)
-    stored_files = _store_uploads(uploads, errors)
+    stored_files = _store_uploads(uploads, errors) + list(files)
     if errors:
         raise InvalidInput(errors)
     party = parse_reported_party(reported)
@@ -241,9 +245,16 @@ def _submitted_before(ticket: Ticket) -> Ticket | None:
 
 
 def add_followup(
-    ticket: Ticket, author: User, body: str, uploads: Sequence[Upload] = (), origin=Source.WEB
+    ticket: Ticket,
+    author: User,
+    body: str,
+    uploads: Sequence[Upload] = (),
+    origin=Source.WEB,
+    files: Sequence[StoredFile] = (),
 ) -> Message:
-    """The reporter adds information; a pending or solved ticket goes back to the team."""
+    """The reporter adds information; a pending or solved ticket goes back to the team.
+
+    `files` were stored already, as for open_ticket()."""
     if author.id != ticket.reporter_id:
         raise NotAllowed("Only the reporter can add information to their report.")
     if ticket.status is Status.CLOSED:
@@ -254,7 +265,7 @@ def add_followup(
     errors: dict[str, list[str]] = {}
     if problem := _length_problem(body, FOLLOWUP_LENGTH, "Your message"):
         errors["body"] = [problem]
-    stored_files = _store_uploads(uploads, errors)
+    stored_files = _store_uploads(uploads, errors) + list(files)
     if errors:
         raise InvalidInput(errors)
     message = _add_message(ticket, author, MessageKind.REPORTER, body, origin, stored_files)

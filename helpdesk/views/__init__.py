@@ -9,9 +9,22 @@ from ..workflow import reporter_label
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, admin_articles, admin_console, agent, api, auth, help, member, public
+    from . import (
+        admin,
+        admin_articles,
+        admin_console,
+        admin_mail,
+        agent,
+        api,
+        auth,
+        help,
+        member,
+        public,
+        webhook,
+    )
 
-    for module in (public, auth, member, agent, admin, api, help, admin_articles, admin_console):
+    modules = (public, auth, member, agent, admin, api, help, webhook)
+    for module in modules + (admin_articles, admin_console, admin_mail):
         app.register_blueprint(module.bp)
     app.add_template_filter(reporter_label)
     app.add_template_filter(filesize)

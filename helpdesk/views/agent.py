@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import canned_replies, inbox, outbox, tickets
+from .. import canned_replies, inbound_log, inbox, outbox, tickets
 from ..categories import active_categories, active_category
 from ..database import db
 from ..errors import DomainError, InvalidInput, MailBlocked, StaleTicket
@@ -176,6 +176,7 @@ def _render_ticket(ticket: Ticket, drafts: dict, error: str | None = None, statu
         drafts=drafts,
         error=error,
         describe=tickets.describe_change,
+        originals=inbound_log.originals_of([message.id for message in ticket.messages]),
     ), status
 
 

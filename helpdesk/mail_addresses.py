@@ -1,0 +1,104 @@
+"""The support address's aliases, each filing new mail under a category (abuse@ to harassment)."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from . import accounts, audit, intake, signing
+from .database import db
+from .errors import InvalidInput
+from .models import Category, MailAlias, User
+
+
+def all_aliases() -> list[MailAlias]:
+    return list(db.session.scalars(select(MailAlias).order_by(MailAlias.address)))
+
+
+def add_alias(address: str, category: Category | None, actor: User) -> MailAlias:
+    """A new alias, or InvalidInput naming each problem; flushes."""
+    address = _checked_address(address)
+    if category is None:
+        raise InvalidInput({"category": ["Choose the category its mail is filed under."]})
+    alias = MailAlias(address=address, category=category)
+    try:
+        with db.session.begin_nested():
+            db.session.add(alias)
+    except IntegrityError:
+        raise InvalidInput({"address": [f"{address} is an alias already."]}) from None
+    audit.record(
+        actor,
+        "mail_alias.created",
+        target=f"mail_alias:{alias.id}",
+        address=address,
+        category=category.slug,
+    )
+    return alias
+
+
+def change_category(alias: MailAlias, category: Category | None, actor: User) -> None:
+    if category is None:
+        raise InvalidInput({"category": ["Choose the category its mail is filed under."]})
+    old = alias.category.slug
+    alias.category = category
+    audit.record(
+        actor,
+        "mail_alias.updated",
+        target=f"mail_alias:{alias.id}",
+        address=alias.address,
+        old=old,
+        new=category.slug,
+    )
+    db.session.flush()
+
+
+def remove_alias(alias: MailAlias, actor: User) -> None:
+    audit.record(
+        actor,
+        "mail_alias.deleted",
+        target=f"mail_alias:{alias.id}",
+        address=alias.address,
+        category=alias.category.slug,
+    )
+    db.session.delete(alias)
+    db.session.flush()
+
+
+def _checked_address(address: str) -> str:
+    try:
+        address = accounts.normalise_email(address)
+    except InvalidInput as invalid:
+        raise InvalidInput({"address": invalid.errors["email"]}) from None
+    if "+" in address.split("@", 1)[0]:
+        raise InvalidInput(
+            {"address": ["Use a plain address: a + is kept for ticket reply addresses."]}
+        )
+    return address
+
+
+@dataclass(frozen=True)
+class RouteTest:
+    address: str
+    accepted: bool  # whether intake takes mail for it at all
+    category: Category | None
+    explanation: str
+
+
+def test_address(address: str, *, reply_domain: str, secret: str) -> RouteTest:
+    """What intake would do with a new mail to `address`, for the alias tester."""
+    address = address.strip().lower()
+    if "@" not in address:
+        raise InvalidInput({"address": ["Enter a full address, such as abuse@example.com."]})
+    if not intake.is_our_address(address):
+        return RouteTest(address, False, None, "Not one of our addresses: the listener refuses it.")
+    reference = signing.reference_from_reply_address(address, reply_domain, secret)
+    category, why = intake.category_for([address])
+    if reference:
+        return RouteTest(
+            address,
+            True,
+            None,
+            f"The reply address of {reference}: its reporter's mail joins that ticket; anyone "
+            f"else's starts a new report ({why}).",
+        )
+    return RouteTest(address, True, category, why[0].upper() + why[1:] + ".")

@@ -1,0 +1,216 @@
+"""Mail in: the inbound log with each message's raw source, and the mail addresses (aliases).
+
+Admins only, except the original of a mail in a ticket's thread, which the agents working the
+ticket may open.
+"""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, StringField
+
+from .. import inbound_log, intake, mail_addresses
+from ..database import db
+from ..errors import InvalidInput
+from ..models import Category, InboundMail, InboundOutcome, MailAlias
+from .access import admin_required, agent_required, show_errors
+from .forms import optional_int
+
+bp = Blueprint("admin_mail", __name__)
+
+# The raw source shown on the page; the whole of it is always a download away.
+SHOWN_SOURCE_BYTES = 200_000
+
+
+# ---------- Inbound log ----------
+
+
+@bp.get("/admin/inbound")
+@admin_required
+def inbound():
+    outcome = _outcome_filter(request.args.get("outcome", ""))
+    page = inbound_log.inbound_page(outcome, after=request.args.get("after", type=int))
+    args = {"outcome": outcome.value} if outcome else {}
+    return render_template(
+        "admin/inbound.html",
+        page=page,
+        outcome=outcome,
+        outcomes=list(InboundOutcome),
+        counts=inbound_log.outcome_counts(),
+        args=args,
+    )
+
+
+def _outcome_filter(value: str) -> InboundOutcome | None:
+    try:
+        return InboundOutcome(value) if value else None
+    except ValueError:
+        abort(400, description="There is no such outcome.")
+
+
+@bp.get("/admin/inbound/<int:inbound_id>")
+@admin_required
+def inbound_detail(inbound_id: int):
+    mail = _inbound_or_404(inbound_id)
+    source = mail.raw[:SHOWN_SOURCE_BYTES].decode("utf-8", errors="replace")
+    return render_template(
+        "admin/inbound_detail.html",
+        mail=mail,
+        source=source,
+        shortened=mail.size > SHOWN_SOURCE_BYTES,
+        reprocessable=mail.outcome not in (InboundOutcome.CREATED, InboundOutcome.APPENDED),
+    )
+
+
+@bp.post("/admin/inbound/<int:inbound_id>/reprocess")
+@admin_required
+def inbound_reprocess(inbound_id: int):
+    _inbound_or_404(inbound_id)
+    try:
+        result = intake.reprocess(inbound_id)
+    except intake.NotReprocessable as refused:
+        flash(str(refused), "error")
+    else:
+        ticket = f" ({result.ticket})" if result.ticket else ""
+        flash(f"Processed again: {result.outcome.value}{ticket}. {result.reason or ''}", "success")
+    return redirect(url_for(".inbound_detail", inbound_id=inbound_id), code=303)
+
+
+@bp.get("/agent/mail/<int:inbound_id>/original.eml")
+@agent_required
+def original(inbound_id: int):
+    """The mail exactly as it arrived, as a download (never rendered by the browser)."""
+    mail = _inbound_or_404(inbound_id)
+    return Response(
+        mail.raw,
+        mimetype="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="inbound-{mail.id}.eml"'},
+    )
+
+
+def _inbound_or_404(inbound_id: int) -> InboundMail:
+    mail = db.session.get(InboundMail, inbound_id)
+    if mail is None:
+        abort(404)
+    return mail
+
+
+# ---------- Mail addresses ----------
+
+
+class AliasForm(FlaskForm):
+    address = StringField("Address", description="Mail to it opens reports in the category.")
+    category = SelectField("Category", coerce=optional_int, validate_choice=False)
+
+
+class AliasTestForm(FlaskForm):
+    class Meta:
+        csrf = False  # a read-only question, asked with GET
+
+    address = StringField("Recipient address")
+
+
+@bp.route("/admin/mail", methods=["GET", "POST"])
+@admin_required
+def mail_addresses_page():
+    form = AliasForm(prefix="alias")
+    form.category.choices = _category_choices()
+    tester = AliasTestForm(request.args, prefix="test")
+    if form.validate_on_submit():
+        try:
+            alias = mail_addresses.add_alias(
+                form.address.data or "", _category(form.category.data), current_user
+            )
+            db.session.commit()
+        except InvalidInput as invalid:
+            db.session.rollback()
+            show_errors(form, invalid)
+        else:
+            flash(f"Mail to {alias.address} now opens {alias.category.name} reports.", "success")
+            return redirect(url_for(".mail_addresses_page"), code=303)
+    return _mail_page(form, tester, status=400 if form.errors else 200)
+
+
+def _mail_page(form: AliasForm, tester: AliasTestForm, status: int):
+    config = current_app.config
+    route = None
+    if tester.address.data:
+        try:
+            route = mail_addresses.test_address(
+                tester.address.data,
+                reply_domain=config["HELPDESK_REPLY_DOMAIN"],
+                secret=config["SECRET_KEY"],
+            )
+        except InvalidInput as invalid:
+            show_errors(tester, invalid)
+    support = config["HELPDESK_SUPPORT_ADDRESS"]
+    support_category, support_why = intake.category_for([support])
+    return render_template(
+        "admin/mail.html",
+        form=form,
+        tester=tester,
+        route=route,
+        aliases=mail_addresses.all_aliases(),
+        categories=_category_choices(),
+        support_address=support,
+        support_category=support_category,
+        support_why=support_why,
+    ), status
+
+
+@bp.post("/admin/mail/<int:alias_id>/category")
+@admin_required
+def alias_category(alias_id: int):
+    alias = _alias_or_404(alias_id)
+    try:
+        mail_addresses.change_category(
+            alias, _category(optional_int(request.form.get("category"))), current_user
+        )
+        db.session.commit()
+    except InvalidInput as invalid:
+        db.session.rollback()
+        flash(invalid.messages, "error")
+    else:
+        flash(f"Mail to {alias.address} now opens {alias.category.name} reports.", "success")
+    return redirect(url_for(".mail_addresses_page"), code=303)
+
+
+@bp.post("/admin/mail/<int:alias_id>/delete")
+@admin_required
+def alias_delete(alias_id: int):
+    alias = _alias_or_404(alias_id)
+    address = alias.address
+    mail_addresses.remove_alias(alias, current_user)
+    db.session.commit()
+    flash(f"{address} is no longer an alias; its mail now gets the default category.", "success")
+    return redirect(url_for(".mail_addresses_page"), code=303)
+
+
+def _alias_or_404(alias_id: int) -> MailAlias:
+    alias = db.session.get(MailAlias, alias_id)
+    if alias is None:
+        abort(404)
+    return alias
+
+
+def _category(category_id: int | None) -> Category | None:
+    return db.session.get(Category, category_id) if category_id is not None else None
+
+
+def _category_choices() -> list[tuple[int, str]]:
+    categories = db.session.scalars(select(Category).order_by(Category.sort_order, Category.id))
+    return [
+        (category.id, category.name + ("" if category.active else " (inactive)"))
+        for category in categories
+    ]
