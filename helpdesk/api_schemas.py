@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json, RootModel
 from pydantic.json_schema import models_json_schema
 
 from .api_tokens import SCOPES
+from .categories import QuestionKind
 from .inbox import SORTS, VIEWS
 from .models import MessageKind, Priority, Source, Status
 from .workflow import REPORTER_LABELS
@@ -27,6 +28,11 @@ def _without_nul(value: str) -> str:
 # Strings with a NUL cannot be stored (PostgreSQL refuses them): refused as input instead.
 Text = Annotated[str, AfterValidator(_without_nul)]
 REFERENCE_PATTERN = r"^[A-Za-z0-9-]{1,16}$"
+# Answers to a category's extra questions, by question key; the domain checks them.
+Answers = Annotated[
+    dict[Annotated[Text, Field(max_length=64)], Annotated[Text, Field(max_length=10_000)]],
+    Field(max_length=50),
+]
 ReporterStatus = Literal[tuple(dict.fromkeys(REPORTER_LABELS.values()))]  # type: ignore[valid-type]
 ViewSlug = Literal[tuple(view.slug for view in VIEWS)]  # type: ignore[valid-type]
 SortName = Literal[tuple(SORTS)]  # type: ignore[valid-type]
@@ -67,11 +73,20 @@ class ReportIn(Input):
     context_url: Text = Field(
         "", max_length=1000, description="Where it happened: a job posting, a workroom…"
     )
+    answers: Answers = Field(
+        default_factory=dict,
+        description="Answers to the category's questions (see GET /categories), by question "
+        "key. Required questions must be answered; a choice's answer is one of its options.",
+    )
 
 
 class ReportUpload(ReportIn):
     evidence: list[bytes] = Field(
         default_factory=list, description="Evidence files: images, PDF or plain text."
+    )
+    answers: Json[Answers] = Field(
+        default_factory=dict,
+        description="The answers, as in a JSON body, written as one JSON object.",
     )
 
 
@@ -111,12 +126,33 @@ class MessageIn(Input):
 # --- responses --------------------------------------------------------------------------------
 
 
+class QuestionOut(Output):
+    """An extra question the category's report form asks."""
+
+    key: str = Field(description="Answer it under this key, in a report's `answers`.")
+    label: str
+    kind: QuestionKind
+    required: bool
+    help: str
+    options: list[str] = Field(description="A choice's options; empty for the other kinds.")
+
+
 class CategoryOut(Output):
     slug: str
     name: str
     description: str
     is_interaction: bool
     interaction_notice: str | None
+    questions: list[QuestionOut]
+
+
+class AnswerOut(Output):
+    """An answer with its question's label and kind as they were when the report was made."""
+
+    key: str
+    label: str
+    kind: QuestionKind
+    answer: str
 
 
 class CategoryList(RootModel[list[CategoryOut]]):
@@ -193,6 +229,7 @@ class TicketSummary(Output):
 class TicketDetail(TicketSummary):
     linked_ticket: str | None
     merged_into: str | None
+    answers: list[AnswerOut]
     messages: list[TicketMessage]
 
 

@@ -97,6 +97,8 @@ class Category(db.Model):
     first_response_hours: Mapped[int] = mapped_column(default=24)
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # The extra questions its report form asks; the shape is helpdesk.categories.Question.
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
     def __repr__(self) -> str:
         return f"<Category {self.slug}>"
@@ -140,6 +142,9 @@ class Ticket(db.Model):
     closed_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    # The category's questions as they were asked, with the reporter's answers: a snapshot
+    # ({key, label, kind, answer} each) that later edits of the category never rewrite.
+    answers: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="[]")
 
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])

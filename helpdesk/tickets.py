@@ -6,7 +6,7 @@ event and flushes. The caller commits once.
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from . import audit, outbox, workflow
 from .attachments import StoredFile, Upload, current_store
+from .categories import ANSWER_LENGTH, Question, QuestionKind
 from .database import db, utcnow
 from .errors import (
     DuplicateSubmission,
@@ -135,6 +136,42 @@ def _check_report(category, subject, description, reported, context_url) -> dict
     return errors
 
 
+def _checked_answers(category, answers, errors) -> list[dict[str, str]]:
+    """The answers to the category's questions as the ticket records them, with each question's
+    label and kind as asked today; each problem goes into `errors` as "answers.<key>"."""
+    if answers is None or category is None or not category.active:
+        return []
+    asked = {question["key"] for question in category.questions}
+    for key in sorted(answers.keys() - asked):
+        errors[f"answers.{key}"] = ["This category asks no such question."]
+    recorded = []
+    for question in category.questions:
+        answer = answers.get(question["key"], "").strip()
+        if problem := _answer_problem(question, answer):
+            errors[f"answers.{question['key']}"] = [problem]
+        elif answer:
+            recorded.append(
+                {
+                    "key": question["key"],
+                    "label": question["label"],
+                    "kind": question["kind"],
+                    "answer": answer,
+                }
+            )
+    return recorded
+
+
+def _answer_problem(question: Question, answer: str) -> str | None:
+    if not answer:
+        return "Answer this question." if question["required"] else None
+    if question["kind"] == QuestionKind.URL:
+        return check_url(answer)
+    if question["kind"] == QuestionKind.CHOICE:
+        return None if answer in question["options"] else "Choose one of the options."
+    limit = ANSWER_LENGTH[question["kind"]]
+    return f"Use at most {limit:,} characters." if len(answer) > limit else None
+
+
 def _store_uploads(uploads: Sequence[Upload], errors: dict[str, list[str]]):
     if not uploads:
         return []
@@ -170,6 +207,7 @@ def open_ticket(
     context_url: str = "",
     uploads: Sequence[Upload] = (),
     files: Sequence[StoredFile] = (),
+    answers: Mapping[str, str] | None = None,
     source: Source = Source.WEB,
     submission_key: str | None = None,
     follows_up: Ticket | None = None,
@@ -179,11 +217,15 @@ def open_ticket(
     `uploads` are checked and stored here; `files` were stored already (mail intake keeps every
     attachment of a mail, whatever its type, as a download).
 
+    `answers` answer the category's extra questions, by question key. None is for a channel
+    that cannot ask them (mail): the ticket then records no answers, and nothing is required.
+
     A submission key seen before from the same reporter raises DuplicateSubmission with the
     first ticket's reference, so a double click or a retried request makes one ticket.
     """
     subject, description, context_url = subject.strip(), description.strip(), context_url.strip()
     errors = _check_report(category, subject, description, reported, context_url)
+    answered = _checked_answers(category, answers, errors)
     stored_files = _store_uploads(uploads, errors) + list(files)
     if errors:
         raise InvalidInput(errors)
@@ -200,6 +242,7 @@ def open_ticket(
         context_url=context_url or None,
         submission_key=submission_key,
         linked_ticket=follows_up,
+        answers=answered,
     )
     _insert_with_fresh_reference(ticket)
     _add_message(ticket, reporter, MessageKind.REPORTER, description, source, stored_files)

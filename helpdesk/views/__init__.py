@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from . import (
         admin,
         admin_articles,
+        admin_categories,
         admin_console,
         admin_mail,
         agent,
@@ -24,7 +25,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     modules = (public, auth, member, agent, admin, api, help, webhook)
-    for module in modules + (admin_articles, admin_console, admin_mail):
+    for module in modules + (admin_articles, admin_console, admin_categories, admin_mail):
         app.register_blueprint(module.bp)
     app.add_template_filter(reporter_label)
     app.add_template_filter(filesize)

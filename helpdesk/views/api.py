@@ -162,7 +162,8 @@ def _validated(model: type[BaseModel], data: bytes | dict) -> BaseModel:
             }
             for error in invalid.errors()
         ]
-        if any(error["type"] == "json_invalid" for error in invalid.errors()):
+        # The body itself, not a field holding JSON (a multipart report's answers).
+        if any(error["type"] == "json_invalid" and not error["loc"] for error in invalid.errors()):
             raise ApiProblem(400, "The body is not JSON", "Send a JSON object.", problems) from None
         raise ApiProblem(422, "Invalid input", "Some fields are invalid.", problems) from None
 
@@ -277,6 +278,7 @@ def _ticket_response(ticket: Ticket, status: int = 200) -> Response:
         | {
             "linked_ticket": ticket.linked_ticket.reference if ticket.linked_ticket else None,
             "merged_into": ticket.merged_into.reference if ticket.merged_into else None,
+            "answers": ticket.answers,
             "messages": [_message_out(message) for message in ticket.messages],
         }
     )
@@ -360,6 +362,7 @@ def create_report():
             reported=report.reported,
             context_url=report.context_url,
             uploads=uploads,
+            answers=report.answers,
             source=Source.API,
             submission_key=submission_key,
         )
@@ -381,7 +384,7 @@ def _report_input() -> tuple[ReportIn, list]:
     """The report from a JSON body, or from a multipart form with its evidence files."""
     if request.mimetype == "multipart/form-data":
         fields = request.form.to_dict()
-        return _validated(ReportIn, fields), request.files.getlist("evidence")
+        return _validated(ReportUpload, fields), request.files.getlist("evidence")
     return _json_body(ReportIn), []
 
 

@@ -14,6 +14,12 @@ from wtforms import (
 from wtforms.validators import EqualTo, InputRequired
 
 
+def answer_field(category_id: int, key: str) -> str:
+    """The report form's name for the answer to a question of one category: each category's
+    questions are in the page (no script needed), and only the chosen one's are read."""
+    return f"answers-{category_id}-{key}"
+
+
 def optional_int(value):
     """A select or radio value as an id, or None when it is not one (coerce= for WTForms)."""
     try:

@@ -19,10 +19,10 @@ from ..attachments import INLINE_TYPES, current_store
 from ..categories import active_categories, active_category, active_category_by_slug
 from ..database import db
 from ..errors import DuplicateSubmission, InvalidInput, TicketClosed
-from ..models import Attachment, Ticket
+from ..models import Attachment, Category, Ticket
 from ..signing import new_submission_key
 from .access import show_errors
-from .forms import FollowupForm, ReportForm
+from .forms import FollowupForm, ReportForm, answer_field
 
 bp = Blueprint("member", __name__)
 
@@ -50,22 +50,50 @@ def _prefill(form: ReportForm) -> None:
     form.submission_key.data = new_submission_key()
 
 
+def _answers(category: Category | None) -> dict[str, str]:
+    """The answers to the chosen category's questions, by question key."""
+    if category is None:
+        return {}
+    return {
+        question["key"]: request.form.get(answer_field(category.id, question["key"]), "")
+        for question in category.questions
+    }
+
+
+def _show_report_errors(form: ReportForm, invalid: InvalidInput) -> dict[str, list[str]]:
+    """Messages beside the form's fields; the answers' are returned by question key."""
+    prefix = "answers."
+    answer_errors = {
+        name.removeprefix(prefix): messages
+        for name, messages in invalid.errors.items()
+        if name.startswith(prefix)
+    }
+    fields = {name: msgs for name, msgs in invalid.errors.items() if not name.startswith(prefix)}
+    show_errors(form, InvalidInput(fields))
+    if answer_errors:
+        form.form_errors.append("Please correct the fields marked below.")
+    return answer_errors
+
+
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @login_required
 def new_ticket():
     form = ReportForm()
+    answer_errors: dict[str, list[str]] = {}
     if request.method == "GET":
         _prefill(form)
     elif form.validate_on_submit():
+        category = active_category(form.category.data)
         try:
             ticket = tickets.open_ticket(
                 current_user,
-                category=active_category(form.category.data),
+                category=category,
                 subject=form.subject.data or "",
                 description=form.description.data or "",
                 reported=form.reported.data or "",
                 context_url=form.context_url.data or "",
                 uploads=form.attachments.data or [],
+                answers=_answers(category),
                 submission_key=form.submission_key.data or None,
                 follows_up=tickets.reporter_ticket(current_user, form.follows_up.data or ""),
             )
@@ -77,12 +105,17 @@ def new_ticket():
             return _received(duplicate.reference)
         except InvalidInput as invalid:
             db.session.rollback()
-            show_errors(form, invalid)
+            answer_errors = _show_report_errors(form, invalid)
         else:
             return _received(ticket.reference)
-    categories = active_categories()
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("member/new_ticket.html", form=form, categories=categories), status
+    return render_template(
+        "member/new_ticket.html",
+        form=form,
+        categories=active_categories(),
+        answer_field=answer_field,
+        answer_errors=answer_errors,
+    ), status
 
 
 def _received(reference: str):

@@ -1,0 +1,243 @@
+"""Categories at /admin/categories: list, create, edit, reorder, deactivate. Admins only."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+
+from .. import categories
+from ..database import db
+from ..errors import InvalidInput, NotAllowed
+from ..models import Category, Priority
+from .access import admin_required, show_errors
+
+bp = Blueprint("admin_categories", __name__, url_prefix="/admin")
+
+SPARE_QUESTION_ROWS = 2  # empty rows the form offers for new questions
+
+
+class QuestionForm(Form):
+    """One question row; read its fields on `row.form`, as a FormField has a `label` of its own."""
+
+    key = HiddenField()
+    label = StringField("Question")
+    kind = SelectField(
+        "Kind of answer",
+        choices=[
+            SelectChoice(kind.value, label) for kind, label in categories.QUESTION_KINDS.items()
+        ],
+        validate_choice=False,  # the domain names the allowed kinds
+    )
+    options = TextAreaField("Options", description="For a choice: one option per line.")
+    required = BooleanField("An answer is required")
+    help = StringField("Help text (optional)", description="Shown under the question.")
+    remove = BooleanField("Remove this question")
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", description="What members choose, e.g. “Fraud or scam”.")
+    slug = StringField(
+        "Slug",
+        description="Lower-case letters, digits and hyphens, as in /tickets/new?category=fraud. "
+        "Links and API clients use it: change it with care. Made from the name when empty.",
+    )
+    description = TextAreaField(
+        "Description for members", description="Shown under the name on the report form."
+    )
+    is_interaction = BooleanField("Concerns an interaction between the two members")
+    interaction_notice = TextAreaField(
+        "Notice before submitting",
+        description="Required for an interaction category: the report form tells the reporter "
+        "that the other member may be able to tell the report came from their interaction.",
+    )
+    default_priority = SelectField(
+        "Default priority",
+        choices=[
+            SelectChoice(priority.value, priority.value.capitalize()) for priority in Priority
+        ],
+        validate_choice=False,
+    )
+    first_response_hours = IntegerField(
+        "First-response target (hours)",
+        validators=[Optional()],
+        description="The inbox marks a ticket overdue when no one has replied by then.",
+    )
+    questions = FieldList(FormField(QuestionForm))
+
+
+def _category_or_404(category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None:
+        abort(404)
+    return category
+
+
+@bp.get("/categories")
+@admin_required
+def index():
+    return render_template(
+        "admin/categories.html",
+        categories=categories.all_categories(),
+        ticket_counts=categories.ticket_counts(),
+    )
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    return _edit(None)
+
+
+@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(category_id: int):
+    return _edit(_category_or_404(category_id))
+
+
+def _edit(category: Category | None):
+    form = CategoryForm(data=_form_data(category))
+    status = 200
+    if form.validate_on_submit():
+        rows = _question_rows(form)
+        try:
+            saved = categories.save_category(current_user, _input(form, rows), category)
+            db.session.commit()
+        except InvalidInput as invalid:
+            db.session.rollback()
+            _show_category_errors(form, invalid, rows)
+            status = 422
+        else:
+            flash(f"Saved “{saved.name}”.", "success")
+            return redirect(url_for(".index"))
+    elif form.is_submitted():  # a missing CSRF token, or hours that are not a number
+        status = 422
+    else:
+        spare = min(SPARE_QUESTION_ROWS, categories.MAX_QUESTIONS - len(form.questions))
+        for _ in range(spare):
+            form.questions.append_entry()
+    return render_template("admin/category_form.html", form=form, category=category), status
+
+
+def _form_data(category: Category | None) -> dict:
+    """The form's first values: the category's, or a new category's defaults."""
+    if category is None:
+        return {
+            "interaction_notice": categories.SHARED_INTERACTION_NOTICE,
+            "default_priority": Priority.NORMAL.value,
+            "first_response_hours": 24,
+        }
+    return {
+        "name": category.name,
+        "slug": category.slug,
+        "description": category.description,
+        "is_interaction": category.is_interaction,
+        # Ticking the box on a category without a notice starts from the shared text.
+        "interaction_notice": category.interaction_notice or categories.SHARED_INTERACTION_NOTICE,
+        "default_priority": category.default_priority.value,
+        "first_response_hours": category.first_response_hours,
+        "questions": [
+            question | {"options": "\n".join(question["options"])}
+            for question in category.questions
+        ],
+    }
+
+
+def _question_rows(form: CategoryForm) -> list[int]:
+    """The indexes of the question rows that hold a question: not removed, not left empty."""
+    return [
+        index
+        for index, row in enumerate(form.questions)
+        if not row.form.remove.data
+        and any((row.form.label.data, row.form.help.data, row.form.options.data))
+    ]
+
+
+def _input(form: CategoryForm, rows: list[int]) -> categories.CategoryInput:
+    return categories.CategoryInput(
+        name=form.name.data or "",
+        slug=form.slug.data or "",
+        description=form.description.data or "",
+        is_interaction=form.is_interaction.data,
+        interaction_notice=form.interaction_notice.data or "",
+        default_priority=form.default_priority.data or "",
+        first_response_hours=form.first_response_hours.data,
+        questions=[_question_input(form.questions[index].form) for index in rows],
+    )
+
+
+def _question_input(row: QuestionForm) -> categories.QuestionInput:
+    return categories.QuestionInput(
+        key=row.key.data or "",
+        label=row.label.data or "",
+        kind=row.kind.data or "",
+        required=row.required.data,
+        help=row.help.data or "",
+        options=(row.options.data or "").splitlines(),
+    )
+
+
+def _show_category_errors(form: CategoryForm, invalid: InvalidInput, rows: list[int]) -> None:
+    """The category's messages beside its fields, a question's beside that question's field.
+
+    The domain numbers the questions it was given, `rows`, which skip removed and empty rows.
+    """
+    category_errors = {}
+    for name, messages in invalid.errors.items():
+        if name.startswith("questions."):  # questions.<position>.<field>
+            _, position, field_name = name.split(".")
+            field = form.questions[rows[int(position)]].form[field_name]
+            field.errors = list(field.errors) + messages
+        elif name == "questions":  # about all of them: shown above the form
+            form.form_errors.extend(messages)
+        else:
+            category_errors[name] = messages
+    show_errors(form, InvalidInput(category_errors))
+    if len(category_errors) < len(invalid.errors):
+        form.form_errors.append("Please correct the fields marked below.")
+
+
+@bp.post("/categories/<int:category_id>/move")
+@admin_required
+def move(category_id: int):
+    category = _category_or_404(category_id)
+    step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if step is None:
+        abort(400)
+    categories.move_category(current_user, category, step)
+    db.session.commit()
+    return redirect(url_for(".index", _anchor=f"category-{category.id}"))
+
+
+@bp.post("/categories/<int:category_id>/active")
+@admin_required
+def set_active(category_id: int):
+    category = _category_or_404(category_id)
+    active = request.form.get("active") == "1"
+    try:
+        categories.set_active(current_user, category, active)
+        db.session.commit()
+    except NotAllowed as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        if active:
+            flash(f"Reactivated “{category.name}”: it is back on the report form.", "success")
+        else:
+            flash(
+                f"Deactivated “{category.name}”: it is off the report form and the API; "
+                "its tickets stay.",
+                "success",
+            )
+    return redirect(url_for(".index"))
