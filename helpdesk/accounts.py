@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
+MAX_DISPLAY_NAME_LENGTH = 100  # users.display_name
 
 
 @cache
@@ -62,14 +63,23 @@ def hash_password(password: str) -> str:
     return _hasher()[0].hash(password)
 
 
+def checked_display_name(display_name: str) -> str:
+    """The name without surrounding spaces; InvalidInput when empty or too long to store."""
+    display_name = display_name.strip()
+    if not display_name:
+        raise InvalidInput({"display_name": ["Enter a name."]})
+    if len(display_name) > MAX_DISPLAY_NAME_LENGTH:
+        problem = f"Use at most {MAX_DISPLAY_NAME_LENGTH} characters."
+        raise InvalidInput({"display_name": [problem]})
+    return display_name
+
+
 def create_user(
     email: str, password: str | None, *, role: Role, display_name: str, actor: User | None
 ) -> User:
     """Create an account; the database's unique index decides whether the address is taken."""
     email = normalise_email(email)
-    display_name = display_name.strip()
-    if not display_name:
-        raise InvalidInput({"display_name": ["Enter a name."]})
+    display_name = checked_display_name(display_name)
     if password is not None:
         check_password_rules(password, email)
     user = User(
@@ -212,7 +222,7 @@ def people_page(
     return PeoplePage(users=users[:size], next_cursor=next_cursor)
 
 
-def _require_admin(actor: User) -> None:
+def require_admin(actor: User) -> None:
     if actor.role is not Role.ADMIN or not actor.active:
         raise NotAllowed("Only an admin can change people's accounts.")
 
@@ -231,7 +241,7 @@ def _other_active_admins(user: User) -> int:
 def change_role(user: User, role: Role | str, actor: User) -> None:
     """Make the account a member, agent or admin. Refuses to take away the actor's own admin
     role or the last active admin's. Flushes; the caller commits."""
-    _require_admin(actor)
+    require_admin(actor)
     try:
         role = Role(role)
     except ValueError:
@@ -256,7 +266,7 @@ def set_active(user: User, active: bool, actor: User) -> None:
     """Deactivate an account (it can no longer log in, and its open sessions end at their next
     request; its tickets stay) or reactivate it. Refuses to deactivate the actor or the last
     active admin. Flushes; the caller commits."""
-    _require_admin(actor)
+    require_admin(actor)
     if user.active == active:
         return
     if not active:

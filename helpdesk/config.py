@@ -62,6 +62,7 @@ HELPDESK_SETTINGS = {
     "HELPDESK_OUTBOX_RETRY_MAX_SECONDS": (3600, parse_int),
     "HELPDESK_SMTP_TIMEOUT_SECONDS": (30, parse_int),
     "HELPDESK_PASSWORD_RESET_MINUTES": (60, parse_int),
+    "HELPDESK_INVITE_DAYS": (7, parse_int),
     "HELPDESK_API_RATE_LIMIT": ("120 per minute", parse_str),
     "HELPDESK_RATELIMIT_STORAGE_URI": ("memory://", parse_str),
     # Mail intake: size limits, the category of mail to an address without an alias, channels.

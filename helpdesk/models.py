@@ -268,6 +268,7 @@ class MailKind(StrEnum):
     FOLLOWUP_RECEIVED = "followup_received"
     AGENT_REPLY = "agent_reply"
     PASSWORD_RESET = "password_reset"
+    ACCOUNT_INVITE = "account_invite"
 
 
 class MailStatus(StrEnum):

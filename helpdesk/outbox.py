@@ -53,7 +53,8 @@ TICKET_MAIL = frozenset(
 )
 ACKNOWLEDGMENTS = frozenset({MailKind.REPORT_RECEIVED, MailKind.FOLLOWUP_RECEIVED})
 # Automatic mail counted together against the hourly limit per recipient (storm control).
-# Agents' replies are written by people and never held back.
+# Agents' replies are written by people and never held back; nor are invitations, which only an
+# admin can send, one at a time: suppressing one would leave the admin thinking it went.
 HOURLY_LIMITED = {
     MailKind.REPORT_RECEIVED: ACKNOWLEDGMENTS,
     MailKind.FOLLOWUP_RECEIVED: ACKNOWLEDGMENTS,
@@ -64,6 +65,7 @@ AUTOMATIC_HEADERS = {
     MailKind.REPORT_RECEIVED: {"Auto-Submitted": "auto-replied", "Precedence": "bulk"},
     MailKind.FOLLOWUP_RECEIVED: {"Auto-Submitted": "auto-replied", "Precedence": "bulk"},
     MailKind.PASSWORD_RESET: {"Auto-Submitted": "auto-generated", "Precedence": "bulk"},
+    MailKind.ACCOUNT_INVITE: {"Auto-Submitted": "auto-generated", "Precedence": "bulk"},
     MailKind.AGENT_REPLY: {},
 }
 TEAM_NAME = "Trust & Safety team"
@@ -87,13 +89,15 @@ def enqueue(
     user: User | None = None,
     to: str | None = None,
     reset_url: str | None = None,
+    invite_url: str | None = None,
 ) -> OutboundMail:
     """Render, check and queue one mail in the caller's transaction; flushes, never commits.
 
     Ticket mail (report_received, followup_received, agent_reply) goes to the ticket's reporter
-    and answers `message` (by default the report itself); account mail (password_reset) goes to
-    `user`. `to` names the address the caller means to write to (default: that owner); the guard
-    refuses any other. `actor` is who caused the mail, for the audit trail.
+    and answers `message` (by default the report itself); account mail (password_reset,
+    account_invite) goes to `user`. `to` names the address the caller means to write to
+    (default: that owner); the guard refuses any other. `actor` is who caused the mail, for the
+    audit trail.
 
     A mail the guard refuses is kept as blocked with its reason and an audit event, and the
     change that caused it goes ahead, except for an agent's reply: then MailBlocked is raised
@@ -106,7 +110,7 @@ def enqueue(
         message = message or _first_report_message(ticket)
         owner, protected, context = _address_ticket_mail(mail, ticket, message)
     else:
-        owner, protected, context = _address_account_mail(mail, user, reset_url)
+        owner, protected, context = _address_account_mail(mail, user, reset_url, invite_url)
     mail.recipient = to or owner.email
     mail.subject, mail.body_text, mail.body_html = _render(kind, context)
     reason = header_problem(mail) or privacy.check_outbound(_draft(mail), protected)
@@ -137,13 +141,18 @@ def _address_ticket_mail(mail: OutboundMail, ticket: Ticket, message: Message):
     return ticket.reporter, _protected_for_ticket(ticket), context
 
 
-def _address_account_mail(mail: OutboundMail, user: User, reset_url: str | None):
+def _address_account_mail(
+    mail: OutboundMail, user: User, reset_url: str | None, invite_url: str | None
+):
     """The account's owner, whom alone account mail may reach, and the templates' context."""
     mail.user, mail.headers = user, _automatic_headers(mail.kind)
     context = {
         "first_name": _first_name(user.display_name),
         "reset_url": reset_url,
         "expires_minutes": current_app.config["HELPDESK_PASSWORD_RESET_MINUTES"],
+        "invite_url": invite_url,
+        "invite_days": current_app.config["HELPDESK_INVITE_DAYS"],
+        "role": user.role.value,
     }
     return user, privacy.protected_for_account(user, own_domains=_own_domains()), context
 

@@ -27,7 +27,7 @@ def request_reset(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.active:
         return
-    token = signing.password_reset_token(user.id, _fingerprint(user), _secret())
+    token = signing.password_reset_token(user.id, password_fingerprint(user), _secret())
     reset_url = outbox.external_url("auth.reset_password", token=token)
     outbox.enqueue(MailKind.PASSWORD_RESET, user=user, actor=None, reset_url=reset_url)
     audit.record(None, "user.password_reset_requested", target=f"user:{user.id}")
@@ -41,7 +41,7 @@ def account_for_token(token: str) -> User | None:
         return None
     user_id, fingerprint = signed
     user = db.session.get(User, user_id)
-    if user is None or not user.active or fingerprint != _fingerprint(user):
+    if user is None or not user.active or fingerprint != password_fingerprint(user):
         return None
     return user
 
@@ -58,7 +58,7 @@ def reset_password(token: str, password: str) -> User:
     return user
 
 
-def _fingerprint(user: User) -> str:
+def password_fingerprint(user: User) -> str:
     """Changes whenever the password does; reveals nothing about the hash."""
     return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:20]
 

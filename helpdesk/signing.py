@@ -69,6 +69,7 @@ def reference_from_reply_address(address: str, domain: str, secret: str) -> str 
 
 
 _RESET_SALT = "helpdesk.password-reset"
+_INVITE_SALT = "helpdesk.account-invite"  # its own salt: an invitation is never a reset link
 
 
 def password_reset_token(user_id: int, fingerprint: str, secret: str) -> str:
@@ -78,8 +79,22 @@ def password_reset_token(user_id: int, fingerprint: str, secret: str) -> str:
 
 def read_password_reset_token(token: str, secret: str, max_age: int) -> tuple[int, str] | None:
     """(user id, fingerprint) from a token we signed less than max_age seconds ago, else None."""
+    return _read_account_token(_RESET_SALT, token, secret, max_age)
+
+
+def invite_token(user_id: int, fingerprint: str, secret: str) -> str:
+    """An invitation's token: like a reset token, naming the account and its (unset) password."""
+    return URLSafeTimedSerializer(secret, salt=_INVITE_SALT).dumps([user_id, fingerprint])
+
+
+def read_invite_token(token: str, secret: str, max_age: int) -> tuple[int, str] | None:
+    """(user id, fingerprint) from an invitation we signed less than max_age seconds ago."""
+    return _read_account_token(_INVITE_SALT, token, secret, max_age)
+
+
+def _read_account_token(salt: str, token: str, secret: str, max_age: int) -> tuple[int, str] | None:
     try:
-        user_id, fingerprint = URLSafeTimedSerializer(secret, salt=_RESET_SALT).loads(
+        user_id, fingerprint = URLSafeTimedSerializer(secret, salt=salt).loads(
             token, max_age=max_age
         )
     except (BadData, TypeError, ValueError):

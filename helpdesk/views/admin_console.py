@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -18,13 +19,14 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField
+from wtforms import EmailField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import accounts, api_tokens, audit_log
+from .. import accounts, api_tokens, audit_log, invites
 from ..database import db
 from ..errors import DomainError, InvalidInput, NotAllowed
-from ..models import ApiToken, Role, User
+from ..models import ApiToken, MailStatus, OutboundMail, Role, User
 from .access import admin_required, safe_next, show_errors
 
 bp = Blueprint("admin_console", __name__, url_prefix="/admin")
@@ -260,3 +262,58 @@ def set_active(user_id: int):
             "success",
         )
     return _back_to_people()
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[InputRequired("Enter their email address.")],
+        description="Their own address: the invitation goes there, and they log in with it.",
+    )
+    display_name = StringField("Name", validators=[InputRequired("Enter their name.")])
+    # Any other value reaches the domain, which names the roles an invitation can give.
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice(role.value, role.value.capitalize()) for role in invites.INVITED_ROLES
+        ],
+        validate_choice=False,
+        description="Agents work tickets; admins also run the help desk.",
+    )
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@admin_required
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            mail = invites.invite(
+                form.email.data, form.display_name.data, form.role.data or "", current_user
+            )
+            db.session.commit()
+        except InvalidInput as invalid:
+            db.session.rollback()
+            show_errors(form, invalid)
+        else:
+            _flash_invited(mail)
+            return redirect(url_for(".users", q=mail.user.email), code=303)
+    status = 422 if form.errors else 200
+    return render_template("admin/invite.html", form=form), status
+
+
+def _flash_invited(mail: OutboundMail) -> None:
+    user = mail.user
+    if mail.status is MailStatus.QUEUED:
+        days = current_app.config["HELPDESK_INVITE_DAYS"]
+        flash(
+            f"Invited {user.display_name} as {user.role}: a link to choose a password is on its "
+            f"way to {user.email}. It works once, for {days} days.",
+            "success",
+        )
+    else:
+        flash(
+            f"The account for {user.email} is ready, but the invitation was not sent: "
+            f"{mail.reason} Correct the name, then invite again.",
+            "error",
+        )

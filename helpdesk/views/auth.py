@@ -1,4 +1,4 @@
-"""Register, log in, log out, reset a forgotten password."""
+"""Register, log in, log out, reset a forgotten password, accept an invitation."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import EqualTo, InputRequired
 
-from .. import accounts, password_reset
+from .. import accounts, invites, password_reset
 from ..database import db
 from ..errors import EmailTaken, InvalidInput, LoginThrottled, ResetLinkInvalid
 from .access import safe_next, show_errors
@@ -137,3 +137,33 @@ def reset_password(token: str):
             return redirect(url_for(".login"))
     status = 422 if form.errors else 200
     return render_template("auth/password_reset_new.html", form=form), status
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    """The invitee chooses a password and is logged in; setting it spends the link."""
+    invitee = invites.account_for_invite(token)
+    if invitee is None:
+        return _invite_invalid()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = invites.accept(token, form.password.data)
+            db.session.commit()
+        except InvalidInput as invalid:
+            db.session.rollback()
+            show_errors(form, invalid)
+        except ResetLinkInvalid:
+            db.session.rollback()
+            return _invite_invalid()
+        else:
+            login_user(user)
+            flash("Welcome! Your password is set and you are logged in.", "success")
+            return redirect(_home_for(user))
+    status = 422 if form.errors else 200
+    return render_template("auth/invite.html", form=form, invitee=invitee), status
+
+
+def _invite_invalid():
+    days = current_app.config["HELPDESK_INVITE_DAYS"]
+    return render_template("auth/invite_invalid.html", days=days), 410

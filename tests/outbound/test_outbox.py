@@ -564,12 +564,16 @@ def test_every_mail_sent_at_runtime_goes_through_the_outbox(
     submit(client, f"/tickets/{reference}", {"body": "One more thing."})
     submit(client, "/logout", {}, page="/tickets")
     submit(client, "/password/reset", {"email": email})
+    login_as("admin")
+    invitation = {"email": "new.agent@example.org", "display_name": "New Agent", "role": "agent"}
+    submit(client, "/admin/users/invite", invitation)
     kinds = [mail.kind for mail in _mails(app)]
     assert kinds == [
         MailKind.REPORT_RECEIVED,
         MailKind.AGENT_REPLY,
         MailKind.FOLLOWUP_RECEIVED,
         MailKind.PASSWORD_RESET,
+        MailKind.ACCOUNT_INVITE,
     ]
-    assert _send_due(app).sent == 4
-    assert senders == ["helpdesk.outbox"] * 4
+    assert _send_due(app).sent == 5
+    assert senders == ["helpdesk.outbox"] * 5
