@@ -275,9 +275,7 @@ def _decide(inbound: InboundMail) -> _Decision:
     config = current_app.config
     limit = config["HELPDESK_INTAKE_MAX_MESSAGE_BYTES"]
     if inbound.size > limit:
-        raise _Quarantine(
-            f"the message is {_megabytes(inbound.size)}; the limit is {_megabytes(limit)}"
-        )
+        raise _Quarantine(f"the message is {inbound.size:,} bytes; the limit is {limit:,} bytes")
     try:
         mail = mime.parse(inbound.raw, max_attachment_bytes=config["HELPDESK_MAX_ATTACHMENT_BYTES"])
     except mime.Unparseable as problem:
@@ -465,16 +463,17 @@ def _followup_text(mail: mime.ParsedMail) -> str:
 
 def _with_notes(text: str, mail: mime.ParsedMail, bounds: tuple[int, int]) -> str:
     low, high = bounds
+    text = text.strip()
     notes = [f"(Left out for size, kept in the original mail: {name}.)" for name in mail.oversized]
-    if not text.strip() and mail.attachments:
-        notes.append("(The mail had no text, only attachments.)")
+    if not text:
+        notes.append(f"(The mail had no text{', only attachments' if mail.attachments else ''}.)")
     note_text = "\n".join(notes)
     room = high - len(note_text) - 2
-    text = text.strip()
     if len(text) > room:
         text = text[: room - 60].rstrip() + "\n(Shortened here; the original mail is kept.)"
     body = "\n\n".join(part for part in (text, note_text) if part)
-    return body if len(body) >= low else (body + "\n(The mail had no text.)").strip()
+    # A mail may be shorter than a web report must be; say where it came from rather than pad.
+    return body if len(body) >= low else f"{body}\n\n(Sent by mail.)"
 
 
 def _store_files(mail: mime.ParsedMail) -> list[StoredFile]:
@@ -497,10 +496,6 @@ def _own_domains() -> set[str]:
 
 def _clip(value: str | None, length: int) -> str | None:
     return value[:length] if value else None
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _describe(error: Exception) -> str:

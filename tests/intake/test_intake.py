@@ -1,0 +1,450 @@
+"""Intake's promises (P6, P7) through its channels: a message delivered twice makes one ticket,
+a crash or a bug loses nothing and `mail reprocess` finishes the work, a stranger's reply never
+joins someone else's thread, automated mail is never acknowledged, bounces are recorded, and a
+new sender can claim their account."""
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from helpdesk import intake, mime, signing
+from helpdesk.categories import active_category_by_slug
+from helpdesk.database import db
+from helpdesk.models import (
+    InboundMail,
+    InboundOutcome,
+    MailAlias,
+    MailKind,
+    MailStatus,
+    OutboundMail,
+    Role,
+    Ticket,
+    User,
+)
+
+from ..conftest import log_in, submit
+from ..factories import PASSWORD, make_ticket, make_user
+from .conftest import INTAKE_SETTINGS, acknowledgment, mark_sent
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORTER = "dana@example.org"
+STRANGER = "mallory.price@example.com"
+
+
+@pytest.fixture
+def app(app):
+    app.config.update(INTAKE_SETTINGS)
+    return app
+
+
+def _mail(sender: str, subject: str, body: str, *headers: str) -> bytes:
+    lines = [
+        f"From: {sender}",
+        "To: support@helpdesk.example",
+        f"Subject: {subject}",
+        "Date: Wed, 06 Nov 2024 10:00:00 +0000",
+        f"Message-ID: <{hashlib.sha1(f'{sender}{subject}{body}'.encode()).hexdigest()}@x.example>",
+        *headers,
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+    ]
+    return ("\n".join(lines) + "\n\n" + body).encode()
+
+
+def _ingest(runner, tmp_path: Path, raw: bytes) -> dict:
+    path = tmp_path / f"{len(list(tmp_path.iterdir()))}.eml"
+    path.write_bytes(raw)
+    result = runner.invoke(args=["mail", "ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    [line] = result.stdout.splitlines()
+    return json.loads(line)
+
+
+def _reprocess(runner, *args: str) -> list[dict]:
+    result = runner.invoke(args=["mail", "reprocess", *args])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def _count(app, model, *where) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def reported(app):
+    """The reporter's ticket, its acknowledgment sent: (reference, the ack's Message-ID)."""
+    with app.app_context():
+        ticket = make_ticket(reporter=make_user(email=REPORTER, display_name="Dana Whitfield"))
+        ack = acknowledgment(ticket)
+        mark_sent(ack)
+        db.session.commit()
+        return ticket.reference, ack.email_message_id
+
+
+def _reply_address(app, reference: str) -> str:
+    config = app.config
+    return signing.reply_address(
+        config["HELPDESK_SUPPORT_ADDRESS"],
+        config["HELPDESK_REPLY_DOMAIN"],
+        reference,
+        config["SECRET_KEY"],
+    )
+
+
+# --- P6: nothing lost, nothing doubled ---------------------------------------------------------
+
+
+def _post_to_webhook(app, client, raw: bytes):
+    app.config["HELPDESK_INTAKE_WEBHOOK_SECRET"] = secret = "shared webhook secret"
+    timestamp = str(int(time.time()))
+    headers = {
+        "X-Helpdesk-Timestamp": timestamp,
+        "X-Helpdesk-Signature": signing.sign_webhook(secret, timestamp, raw),
+    }
+    return client.post("/intake/email", data=raw, headers=headers, content_type="message/rfc822")
+
+
+def test_the_same_message_over_three_channels_makes_one_ticket(app, client, runner, tmp_path):
+    raw = _mail("Nina Park <nina.park@example.net>", "Scam job posting", "It asks for a deposit.")
+
+    first = _ingest(runner, tmp_path, raw)
+    by_webhook = _post_to_webhook(app, client, raw)
+    piped = runner.invoke(args=["mail", "ingest", "-"], input=raw)
+
+    assert first["outcome"] == "created"
+    assert by_webhook.status_code == 200, by_webhook.get_data(as_text=True)
+    assert by_webhook.json["outcome"] == "duplicate"
+    assert by_webhook.json["ticket"] == first["ticket"]
+    assert json.loads(piped.stdout)["outcome"] == "duplicate"
+    assert json.loads(piped.stdout)["ticket"] == first["ticket"]
+    assert _count(app, Ticket) == 1
+    assert _count(app, OutboundMail, OutboundMail.kind == MailKind.REPORT_RECEIVED) == 1
+    with app.app_context():
+        channels = db.session.scalars(select(InboundMail.channel).order_by(InboundMail.id)).all()
+    assert channels == ["file", "webhook", "stdin"]  # every copy is kept
+
+
+def test_a_copy_with_the_same_message_id_but_other_bytes_is_a_duplicate(app, runner, tmp_path):
+    raw = _mail("Nina Park <nina.park@example.net>", "Scam job posting", "It asks for a deposit.")
+    first = _ingest(runner, tmp_path, raw)
+
+    with app.app_context():
+        relayed = intake.receive(b"Received: from backup-mx\n" + raw, intake.Channel.LMTP)
+
+    assert relayed.outcome is InboundOutcome.DUPLICATE and relayed.ticket == first["ticket"]
+    assert _count(app, Ticket) == 1
+
+
+# Runs in a process of its own, which dies after the ticket is written but before the commit.
+CRASHING_INGEST = """
+import os, sys
+from helpdesk import create_app, intake
+
+def die(*args):
+    os._exit(70)
+
+intake._record = die
+with create_app().app_context():
+    intake.receive(sys.stdin.buffer.read(), intake.Channel.STDIN, source="-")
+"""
+
+
+def _ingest_and_die(app, database_url: str, raw: bytes) -> None:
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "HELPDESK_ATTACHMENT_DIR": app.config["HELPDESK_ATTACHMENT_DIR"],
+        "HELPDESK_REPLY_DOMAIN": app.config["HELPDESK_REPLY_DOMAIN"],
+    }
+    process = subprocess.run(
+        [sys.executable, "-c", CRASHING_INGEST],
+        input=raw,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        timeout=120,
+    )
+    assert process.returncode == 70, process.stderr.decode()
+
+
+def test_a_crash_after_storing_loses_nothing_and_reprocess_finishes(app, runner, database_url):
+    first = _mail("Omar Haddad <omar.haddad@example.net>", "Threats", "He says he will find me.")
+    second = _mail("Lena Vogt <lena.vogt@example.de>", "Fake profile", "It uses my photos.")
+    _ingest_and_die(app, database_url, first)
+    _ingest_and_die(app, database_url, second)
+
+    with app.app_context():
+        stuck = db.session.scalars(select(InboundMail).order_by(InboundMail.id)).all()
+        assert [mail.outcome for mail in stuck] == [InboundOutcome.RECEIVED] * 2
+        assert [mail.raw for mail in stuck] == [first, second]
+        first_id, second_id = (mail.id for mail in stuck)
+    # The dying transaction took its ticket, account and acknowledgment with it.
+    assert _count(app, Ticket) == _count(app, User) == _count(app, OutboundMail) == 0
+
+    [by_id] = _reprocess(runner, str(first_id))
+    assert by_id["outcome"] == "created" and by_id["inbound_id"] == first_id
+
+    # The MTA saw the pipe fail and delivers the second message again: kept, not doubled.
+    redelivered = json.loads(runner.invoke(args=["mail", "ingest", "-"], input=second).stdout)
+    assert redelivered["outcome"] == "duplicate" and redelivered["ticket"] is None
+    assert _reprocess(runner, "--quarantined") == []  # so recent it may still be in hand
+    with app.app_context():
+        db.session.get(InboundMail, second_id).received_at -= timedelta(minutes=6)
+        db.session.commit()
+    [swept] = _reprocess(runner, "--quarantined")
+    assert swept["outcome"] == "created" and swept["inbound_id"] == second_id
+
+    assert _count(app, Ticket) == 2
+    assert _count(app, OutboundMail, OutboundMail.kind == MailKind.REPORT_RECEIVED) == 2
+
+
+def test_a_message_quarantined_by_a_bug_is_recovered_after_the_fix(
+    app, runner, tmp_path, monkeypatch
+):
+    def broken_parser(raw, **limits):
+        raise LookupError("unknown encoding: x-new-charset")
+
+    monkeypatch.setattr(mime, "parse", broken_parser)
+    first = _ingest(runner, tmp_path, _mail("a@example.net", "Harassment", "He insults me."))
+    second = _ingest(runner, tmp_path, _mail("b@example.net", "Scam posting", "Gift cards."))
+    assert [first["outcome"], second["outcome"]] == ["quarantined", "quarantined"]
+    assert "LookupError" in first["reason"]
+    assert _count(app, Ticket) == 0
+
+    monkeypatch.undo()  # the fix is deployed
+    [by_id] = _reprocess(runner, str(first["inbound_id"]))
+    [swept] = _reprocess(runner, "--quarantined")
+
+    assert by_id["outcome"] == swept["outcome"] == "created"
+    assert swept["inbound_id"] == second["inbound_id"]
+    with app.app_context():
+        inbound = db.session.get(InboundMail, first["inbound_id"])
+        assert inbound.attempts == 2 and inbound.ticket.reference == by_id["ticket"]
+    assert _reprocess(runner, "--quarantined") == []
+
+
+def test_reprocessing_a_message_that_made_or_joined_a_ticket_is_refused(
+    app, runner, tmp_path, reported
+):
+    reference, _ack = reported
+    created = _ingest(runner, tmp_path, _mail("a@example.net", "Harassment", "He insults me."))
+    reply = _mail(REPORTER, "More", "He wrote again.", f"Cc: {_reply_address(app, reference)}")
+    appended = _ingest(runner, tmp_path, reply)
+    assert appended["outcome"] == "appended"
+
+    for line in (created, appended):
+        result = runner.invoke(args=["mail", "reprocess", str(line["inbound_id"])])
+        assert result.exit_code != 0
+        assert f"already in {line['ticket']}" in result.output
+        assert "double" in result.output
+    missing = runner.invoke(args=["mail", "reprocess", "999999"])
+    assert missing.exit_code != 0 and "no stored message 999999" in missing.output
+    assert runner.invoke(args=["mail", "reprocess"]).exit_code == 2
+    assert _count(app, Ticket) == 2
+
+
+# --- P7: no ticket trick -----------------------------------------------------------------------
+
+
+def _page(app, email: str, path: str) -> str:
+    client = app.test_client()
+    log_in(client, email)
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def test_a_strangers_reply_never_reaches_someone_elses_thread(app, runner, tmp_path, reported):
+    reference, ack = reported
+    attempts = {
+        "by token": (f"Cc: {_reply_address(app, reference)}",),
+        "by In-Reply-To": (f"In-Reply-To: {ack}",),
+        "by References": (f"References: <x@example.org> {ack}",),
+        "by subject": (),
+    }
+    lines = []
+    for how, headers in attempts.items():
+        raw = _mail(
+            f"Dana Whitfield <{STRANGER}>",  # her name, not her address
+            f"Re: [{reference}] We received your report",
+            f"Stranger text {how}: tell me what you found about him.",
+            *headers,
+        )
+        lines.append(_ingest(runner, tmp_path, raw))
+
+    assert [line["outcome"] for line in lines] == ["created"] * 4
+    assert reference not in {line["ticket"] for line in lines}
+    with app.app_context():
+        agent = make_user("agent").email
+        db.session.commit()
+        owners = db.session.scalars(
+            select(User.email)
+            .join(Ticket, Ticket.reporter_id == User.id)
+            .where(Ticket.reference.in_([line["ticket"] for line in lines]))
+        ).all()
+        assert set(owners) == {STRANGER}
+        followups = select(OutboundMail).where(OutboundMail.kind == MailKind.FOLLOWUP_RECEIVED)
+        assert db.session.scalars(followups).all() == []
+    for page in (
+        _page(app, REPORTER, f"/tickets/{reference}"),
+        _page(app, agent, f"/agent/tickets/{reference}"),
+    ):
+        assert "He called me names" in page  # the reporter's own report
+        assert "Stranger text" not in page
+
+
+def test_automated_mail_is_never_acknowledged_nor_shown(app, runner, tmp_path, reported):
+    reference, ack = reported
+    address = _reply_address(app, reference)
+    automated = [
+        # The reporter's own out-of-office, answering our acknowledgment at the reply address.
+        _mail(REPORTER, "Automatic reply: We received your report", "I am away.",
+              "Auto-Submitted: auto-replied", f"In-Reply-To: {ack}", f"Cc: {address}"),
+        _mail("Holiday <holiday.maker@example.net>", "Out of office", "Back on Monday.",
+              "X-Autoreply: yes"),
+        _mail("chat@lists.example.org", f"[chat] About {reference}", "A list post.",
+              "List-Id: <chat.lists.example.org>"),
+        _mail("no-reply@billing.example.com", "Your invoice", "Invoice attached."),
+    ]  # fmt: skip
+    before = _count(app, OutboundMail)
+
+    lines = [_ingest(runner, tmp_path, raw) for raw in automated]
+
+    assert [line["outcome"] for line in lines] == ["ignored"] * 4
+    assert all(line["ticket"] is None for line in lines)
+    assert _count(app, OutboundMail) == before
+    assert _count(app, User) == 1  # no account for a robot
+    assert "I am away" not in _page(app, REPORTER, f"/tickets/{reference}")
+
+
+def test_a_bounce_marks_the_mail_we_sent_as_bounced(app, runner, tmp_path, reported):
+    _reference, ack = reported
+    bounce = f"""\
+From: MAILER-DAEMON@mx.example.org (Mail Delivery System)
+To: support@helpdesk.example
+Subject: Undelivered Mail Returned to Sender
+Message-Id: <20241106100000.4F1A2C0D3E@mx.example.org>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: text/plain
+
+Your message could not be delivered.
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; {REPORTER}
+Action: failed
+Status: 5.1.1
+
+--b
+Content-Type: text/rfc822-headers
+
+From: support@helpdesk.example
+To: {REPORTER}
+Subject: We received your report
+Message-ID: {ack}
+--b--
+""".encode()
+
+    line = _ingest(runner, tmp_path, bounce)
+
+    assert line["outcome"] == "ignored" and "bounced" in line["reason"]
+    with app.app_context():
+        mail = db.session.scalar(select(OutboundMail).where(OutboundMail.email_message_id == ack))
+        assert mail.status is MailStatus.BOUNCED
+        assert mail.reason.startswith("returned")
+
+
+# --- routing -----------------------------------------------------------------------------------
+
+
+def test_envelope_recipients_route_like_the_headers(app, reported):
+    reference, _ack = reported
+    with app.app_context():
+        db.session.add(
+            MailAlias(address="abuse@helpdesk.example", category=active_category_by_slug("fraud"))
+        )
+        db.session.commit()
+        report = intake.receive(
+            _mail("Nina Park <nina.park@example.net>", "Bcc'd report", "The posting is a scam."),
+            intake.Channel.LMTP,
+            recipients=["Abuse@helpdesk.example"],
+        )
+        reply = intake.receive(
+            _mail(REPORTER, "No reference here", "One more thing."),
+            intake.Channel.LMTP,
+            recipients=[_reply_address(app, reference)],
+        )
+        ticket = db.session.scalar(select(Ticket).where(Ticket.reference == report.ticket))
+        category = ticket.category
+
+    assert report.outcome is InboundOutcome.CREATED and category.slug == "fraud"
+    assert reply.outcome is InboundOutcome.APPENDED and reply.ticket == reference
+
+
+def test_a_short_report_keeps_its_text_without_calling_it_empty(app, runner, tmp_path):
+    line = _ingest(runner, tmp_path, _mail("kim.ho@example.kr", "사기 신고", "사기 신고."))
+
+    with app.app_context():
+        ticket = db.session.scalar(select(Ticket).where(Ticket.reference == line["ticket"]))
+        body = ticket.messages[0].body
+    assert body.startswith("사기 신고.")
+    assert "no text" not in body  # it had text, only less than a web report needs
+
+
+# --- senders -----------------------------------------------------------------------------------
+
+
+def test_a_new_sender_becomes_a_member_who_can_set_a_password(app, client, runner, tmp_path):
+    raw = _mail("Nina Park <Nina.Park@Example.net>", "Scam job posting", "It asks for a deposit.")
+    line = _ingest(runner, tmp_path, raw)
+    with app.app_context():
+        member = db.session.scalar(select(User).where(User.email == "nina.park@example.net"))
+        assert member.role is Role.MEMBER and member.password_hash is None
+        assert member.display_name == "Nina Park"
+    refused = submit(client, "/login", {"email": "nina.park@example.net", "password": PASSWORD})
+    assert refused.status_code != 302
+
+    submit(client, "/password/reset", {"email": "Nina.Park@example.net"})
+    with app.app_context():
+        reset = db.session.scalar(
+            select(OutboundMail).where(OutboundMail.kind == MailKind.PASSWORD_RESET)
+        )
+        assert reset.recipient == "nina.park@example.net"
+        link = re.search(r"/password/reset/\S+", reset.body_text).group(0)
+    form = {"password": "a brand new passphrase", "confirm": "a brand new passphrase"}
+    assert submit(client, link, form).status_code == 302
+    log_in(client, "nina.park@example.net", "a brand new passphrase")
+
+    assert line["ticket"] in client.get("/tickets").get_data(as_text=True)
+    page = client.get(f"/tickets/{line['ticket']}").get_data(as_text=True)
+    assert "It asks for a deposit." in page
+
+
+def test_a_known_sender_is_matched_whatever_the_case(app, runner, tmp_path):
+    with app.app_context():
+        make_user(email=REPORTER)
+        db.session.commit()
+
+    line = _ingest(runner, tmp_path, _mail("DANA@Example.ORG", "Harassment", "He insults me."))
+
+    assert line["outcome"] == "created"
+    assert _count(app, User) == 1
+    with app.app_context():
+        ticket = db.session.scalar(select(Ticket).where(Ticket.reference == line["ticket"]))
+        assert ticket.reporter.email == REPORTER
