@@ -20,6 +20,14 @@ tickets_cli = AppGroup("tickets", help="Ticket housekeeping.")
 outbox_cli = AppGroup("outbox", help="Send queued mail.")
 
 
+def _stop_event() -> threading.Event:
+    """Set by SIGTERM or Ctrl-C, so a loop can finish the work in hand and stop."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option(
@@ -81,10 +89,7 @@ def autoclose(days: int) -> None:
 def send_mail(loop: bool, interval: float) -> None:
     """Send the mail that is due, batch by batch; with --loop, keep at it until SIGTERM or
     Ctrl-C, which let the batch in hand finish."""
-    stop = threading.Event()
-    if loop:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+    stop = _stop_event() if loop else threading.Event()
     worker = outbox.worker_name()
     while not stop.is_set():
         report = outbox.send_due(worker=worker)
@@ -148,14 +153,6 @@ def revoke_api_token(token_id: int) -> None:
 
 
 mail_cli = AppGroup("mail", help="Mail intake: ingest, fetch, serve, reprocess.")
-
-
-def _stop_event() -> threading.Event:
-    """Set by SIGTERM or Ctrl-C, so a loop can finish the message in hand and stop."""
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    return stop
 
 
 def _print_result(result: intake.IntakeResult, source: str | None) -> None:

@@ -15,7 +15,7 @@ from . import accounts, audit, outbox, signing
 from .database import db, utcnow
 from .errors import EmailTaken, InvalidInput, ResetLinkInvalid
 from .models import MailKind, OutboundMail, Role, User
-from .password_reset import password_fingerprint
+from .password_reset import password_fingerprint, signed_account
 
 INVITED_ROLES = (Role.AGENT, Role.ADMIN)
 
@@ -94,14 +94,7 @@ def _refuse_unless_pending(user: User) -> None:
 def account_for_invite(token: str) -> User | None:
     """The active account an invitation was made for, while it is fresh and no password is set."""
     max_age = current_app.config["HELPDESK_INVITE_DAYS"] * 24 * 60 * 60
-    signed = signing.read_invite_token(token, _secret(), max_age)
-    if signed is None:
-        return None
-    user_id, fingerprint = signed
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or fingerprint != password_fingerprint(user):
-        return None
-    return user
+    return signed_account(signing.read_invite_token(token, _secret(), max_age))
 
 
 def accept(token: str, password: str) -> User:

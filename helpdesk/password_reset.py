@@ -36,7 +36,12 @@ def request_reset(email: str) -> None:
 def account_for_token(token: str) -> User | None:
     """The active account a link was made for, while the link is fresh and unused."""
     max_age = current_app.config["HELPDESK_PASSWORD_RESET_MINUTES"] * 60
-    signed = signing.read_password_reset_token(token, _secret(), max_age)
+    return signed_account(signing.read_password_reset_token(token, _secret(), max_age))
+
+
+def signed_account(signed: tuple[int, str] | None) -> User | None:
+    """The active account a checked token names, while its password is still the one the
+    token was made for (unset, for an invitation): a used link stops working."""
     if signed is None:
         return None
     user_id, fingerprint = signed
