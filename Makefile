@@ -28,10 +28,8 @@ run: venv ## Migrate, seed demo data on a new database, serve on 127.0.0.1:5000
 test: venv ## Run the whole test suite (on PostgreSQL instead when TEST_DATABASE_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: venv ## Run every benchmark and print its table (BENCH_DATABASE_URL for PostgreSQL)
-	$(BIN)/python -m bench.submissions
-	$(BIN)/python -m bench.inbox
-	$(BIN)/python -m bench.outbox
+bench: venv ## Run every benchmark, print one table (PostgreSQL: DATABASE_URL; BENCH_LARGE=1)
+	$(BIN)/python -m bench
 
 lint: venv ## Check style with ruff
 	$(BIN)/ruff check .

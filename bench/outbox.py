@@ -3,31 +3,35 @@
     python -m bench.outbox [--mails 2000] [--batch 50] [--senders 1 2 4]   (or: make bench)
 
 Builds a scratch database (SQLite in a temporary folder; on the PostgreSQL server named by
-BENCH_DATABASE_URL when set) and a real SMTP server on loopback (aiosmtpd, in this process).
+BENCH_DATABASE_URL or DATABASE_URL when set) and a real SMTP server on loopback (aiosmtpd, in
+this process).
 For each number of senders it queues --mails agent replies (a few rendered and checked by the
 outbox, the rest copies with their own Message-IDs), starts that many `send_due` processes
 together and times them until the outbox is empty. Afterwards it checks that every mail arrived
-exactly once. Figures go to the terminal and, under "outbox", to bench/results.json (other
-benchmarks' figures there are kept).
+exactly once, and reads each sender's peak memory as it ends. Figures go to the terminal and,
+under "outbox", to bench/results.json (other benchmarks' figures there are kept).
 """
 
-import argparse
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 from collections import Counter
-from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from .common import save_results, scratch_database
-
-ROOT = Path(__file__).resolve().parent.parent
+from .common import (
+    ROOT,
+    argument_parser,
+    engine_name,
+    free_port,
+    progress,
+    report,
+    scratch_database,
+)
 
 
 class CountingHandler:
@@ -101,6 +105,7 @@ with app.app_context():
 
 SEND = """
 import json, sys, time
+from bench.common import peak_rss_mib
 from helpdesk import create_app, outbox
 app = create_app()
 with app.app_context():
@@ -110,7 +115,9 @@ with app.app_context():
     started = time.time()
     while (report := outbox.send_due(worker=worker, batch_size=batch)).claimed:
         sent += report.sent
-    print(json.dumps({"sent": sent, "started": started, "finished": time.time()}), flush=True)
+    finished = time.time()
+print(json.dumps({"sent": sent, "started": started, "finished": finished,
+                  "peak_mib": peak_rss_mib()}))
 """
 
 
@@ -136,7 +143,8 @@ def run_script(script: str, env: dict, log, *args: str) -> None:
 
 
 def run_senders(env: dict, log, senders: int, batch: int) -> list[dict]:
-    """Start the senders, let them all begin at once, and collect what each reports."""
+    """Start the senders, let them all begin at once, and collect what each reports (its
+    peak memory too, read as it ends)."""
     processes = [python(SEND, env, log, str(batch)) for _ in range(senders)]
     for process in processes:
         if process.stdout.readline().strip() != "ready":
@@ -161,11 +169,12 @@ def measure(env: dict, log, handler: CountingHandler, mails: int, senders: int, 
         "seconds": round(elapsed, 2),
         "per_second": round(sent / elapsed, 1) if elapsed else 0,
         "delivered_once": len(arrived) == mails and set(arrived.values()) == {1},
+        "sender_peak_mib": [r["peak_mib"] for r in reports],
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--senders", type=int, nargs="+", default=[1, 2, 4])
@@ -175,8 +184,10 @@ def main() -> None:
     server = Controller(handler, hostname="127.0.0.1", port=free_port())
     server.start()
     try:
-        with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as scratch:
-            database = scratch_database("helpdesk_bench_outbox", scratch)
+        with (
+            tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as scratch,
+            scratch_database("helpdesk_bench_outbox", scratch) as database,
+        ):
             env = {
                 **os.environ,
                 "DATABASE_URL": database,
@@ -184,41 +195,37 @@ def main() -> None:
                 "MAIL_SERVER": "127.0.0.1",
                 "MAIL_PORT": str(server.port),
             }
+            progress(f"outbox: preparing a scratch {engine_name(database)} database")
             with open(f"{scratch}/bench.log", "w") as log:
                 run_script(PREPARE, env, log)
-                runs = [
-                    measure(env, log, handler, args.mails, senders, args.batch)
-                    for senders in args.senders
-                ]
+                runs = []
+                for senders in args.senders:
+                    progress(f"outbox: {args.mails} mails, {senders} sender process(es)")
+                    runs.append(measure(env, log, handler, args.mails, senders, args.batch))
     finally:
         server.stop()
-    engine = database.split(":", 1)[0]
-    print_table(args, engine, runs)
-    save_results(
-        "outbox",
-        {"settings": {**vars(args), "database": engine, "cpus": os.cpu_count()}, "runs": runs},
-    )
+    settings = {**vars(args), "database": engine_name(database), "cpus": os.cpu_count()}
+    rows = table_rows(args, runs)
+    report("outbox", {"settings": settings, "runs": runs}, rows, show_table=not args.no_table)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def print_table(args, engine: str, runs: list[dict]) -> None:
-    print(
-        f"\nOutbox to a local aiosmtpd server: {args.mails} mails per run, batches of "
-        f"{args.batch}, {engine}, {os.cpu_count()} CPUs"
-    )
-    header = f"{'senders':>8}{'mails':>8}{'seconds':>10}{'mails/s':>10}  delivered once"
-    print(header)
-    print("-" * len(header))
+def table_rows(args, runs: list[dict]) -> list:
+    rows = []
     for run in runs:
-        print(
-            f"{run['senders']:>8}{run['mails']:>8}{run['seconds']:>10}{run['per_second']:>10}"
-            f"  {'yes' if run['delivered_once'] else 'NO'}"
+        senders = f"{run['senders']} sender{'s' if run['senders'] > 1 else ''}"
+        rows.append(
+            (
+                f"{args.mails} mails, batches of {args.batch}, {senders}",
+                run["per_second"],
+                "mails/s",
+            )
         )
+    once = all(run["delivered_once"] for run in runs)
+    rows.append(("every mail delivered exactly once, in every run", "yes" if once else "NO", ""))
+    for run in runs:
+        peaks = " / ".join(str(peak) for peak in run["sender_peak_mib"])
+        rows.append((f"peak memory: each sender, {run['senders']} at once", peaks, "MiB"))
+    return rows
 
 
 if __name__ == "__main__":

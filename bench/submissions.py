@@ -3,15 +3,15 @@
     python -m bench.submissions [--workers 2] [--clients 8] [--seconds 10]   (or: make bench)
 
 Builds a scratch database (SQLite in a temporary folder; on the PostgreSQL server named by
-BENCH_DATABASE_URL when set), starts gunicorn on loopback, logs one member in per client,
-then has every client post the report form and open the page it leads to, as fast as the
-server answers. Afterwards it checks that every accepted submission left exactly one ticket
-with one message and one audit event. The same clients against a minimal Flask app under the
-same gunicorn settings give the
-ceiling. Figures go to the terminal and to bench/results.json.
+BENCH_DATABASE_URL or DATABASE_URL when set), starts gunicorn on loopback, logs one member in
+per client, then has every client post the report form and open the page it leads to, as fast
+as the server answers. Afterwards it checks that every accepted submission left exactly one
+ticket, message, audit event and acknowledgment. The same clients against a minimal Flask app
+under the same gunicorn settings give the ceiling. Just before each server stops, the peak
+memory (VmHWM) of its master and of each worker is read; the client's own peak is read at the
+end. Figures go to the terminal and, under "submissions", to bench/results.json.
 """
 
-import argparse
 import http.client
 import os
 import re
@@ -23,60 +23,65 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
-from helpdesk import create_app
 from helpdesk.categories import active_category_by_slug, seed_default_categories
 from helpdesk.database import db
 from helpdesk.models import AuditEvent, MailKind, Message, OutboundMail, Role, Ticket
 
-from .common import create_bench_users, migrate_quietly, save_results, scratch_database
+from .common import (
+    ROOT,
+    argument_parser,
+    bench_app,
+    child_pids,
+    create_bench_users,
+    engine_name,
+    free_port,
+    migrate_quietly,
+    peak_rss_mib,
+    progress,
+    report,
+    scratch_database,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "bench password 1"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+class Gunicorn:
+    """gunicorn serving `app` on a free loopback port for the length of a `with` block.
+    On leaving it, `peak_mib` holds the peak memory of the master and of each worker, read
+    just before they are stopped."""
 
+    def __init__(self, app: str, env: dict, workers: int):
+        self.app, self.env, self.workers = app, env, workers
+        self.port = free_port()
+        self.peak_mib: dict[str, float] = {}
 
-@contextmanager
-def gunicorn(app: str, env: dict, workers: int):
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        app,
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-    try:
+    def __enter__(self) -> "Gunicorn":
+        command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers)]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", self.app]
+        self.server = subprocess.Popen(command, cwd=ROOT, env=self.env, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
             except OSError:
                 time.sleep(0.1)
-        else:
-            raise RuntimeError(f"gunicorn did not start for {app}")
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        self.__exit__()
+        raise RuntimeError(f"gunicorn did not start for {self.app}")
+
+    def __exit__(self, *_exception) -> None:
+        try:
+            self.peak_mib["master"] = peak_rss_mib(self.server.pid)
+            for number, pid in enumerate(child_pids(self.server.pid), 1):
+                self.peak_mib[f"worker {number}"] = peak_rss_mib(pid)
+        finally:
+            self.server.terminate()
+            self.server.wait(timeout=30)
 
 
 class Client:
@@ -169,17 +174,6 @@ def summarise(latencies: list[float], errors: int, elapsed: float) -> dict:
     }
 
 
-def bench_app(env: dict):
-    """The app as the gunicorn workers see it, for setting up and checking in this process."""
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
-            "SECRET_KEY": env["SECRET_KEY"],
-            "HELPDESK_ATTACHMENT_DIR": env["HELPDESK_ATTACHMENT_DIR"],
-        }
-    )
-
-
 def prepare_database(env: dict, members: int) -> int:
     """Migrate, add the categories and the members; returns a category id to report under."""
     app = bench_app(env)
@@ -214,64 +208,70 @@ def verify(env: dict, accepted: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as scratch:
-        database = scratch_database("helpdesk_bench_submissions", scratch)
+    with (
+        tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as scratch,
+        scratch_database("helpdesk_bench_submissions", scratch) as database,
+    ):
         env = {
             **os.environ,
             "DATABASE_URL": database,
             "SECRET_KEY": secrets.token_hex(16),
             "HELPDESK_ATTACHMENT_DIR": f"{scratch}/attachments",
         }
+        progress(f"submissions: preparing a scratch {engine_name(database)} database")
         category_id = prepare_database(env, args.clients)
-        with gunicorn("wsgi:app", env, args.workers) as port:
-            members = [Client(port) for _ in range(args.clients)]
+        progress(f"submissions: {args.clients} clients post reports for {args.seconds:g} s")
+        with Gunicorn("wsgi:app", env, args.workers) as server:
+            members = [Client(server.port) for _ in range(args.clients)]
             logged_in = [
                 (client, client.log_in(f"member{number}@bench.example"))
                 for number, client in enumerate(members)
             ]
             helpdesk = run_load(logged_in, args.seconds, category_id)
         stored = verify(env, helpdesk["requests"] - helpdesk["errors"])
-        with gunicorn("bench.ceiling:app", env, args.workers) as port:
-            anonymous = [(Client(port), None) for _ in range(args.clients)]
+        progress(f"submissions: the same clients, a minimal Flask app, {args.seconds:g} s")
+        with Gunicorn("bench.ceiling:app", env, args.workers) as ceiling_server:
+            anonymous = [(Client(ceiling_server.port), None) for _ in range(args.clients)]
             ceiling = run_load(anonymous, args.seconds, category_id)
-    print_table(args, database, helpdesk, ceiling, stored)
-    settings = {**vars(args), "database": database.split(":", 1)[0], "cpus": os.cpu_count()}
-    save_results(
-        "submissions",
-        {"settings": settings, "report_submission": helpdesk, "ceiling": ceiling, "stored": stored},
-    )
+    memory = {f"gunicorn {name}": peak for name, peak in server.peak_mib.items()}
+    memory["benchmark client (its process also set up the database)"] = peak_rss_mib()
+    settings = {**vars(args), "database": engine_name(database), "cpus": os.cpu_count()}
+    figures = {
+        "settings": settings,
+        "report_submission": helpdesk,
+        "ceiling": ceiling,
+        "stored": stored,
+        "peak_memory_mib": memory,
+    }
+    rows = table_rows(args, helpdesk, ceiling, stored, memory)
+    report("submissions", figures, rows, show_table=not args.no_table)
 
 
-def print_table(args, database: str, helpdesk: dict, ceiling: dict, stored: dict) -> None:
-    engine = database.split(":", 1)[0]
-    print(
-        f"\nReport submissions: gunicorn -w {args.workers}, {args.clients} concurrent clients, "
-        f"{args.seconds:g} s, {engine}, {os.cpu_count()} CPUs"
-    )
-    header = f"{'endpoint':<28}{'requests':>9}{'errors':>8}{'per s':>9}"
-    header += f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-    print(header)
-    print("-" * len(header))
-    rows = (("report form: POST + page", helpdesk), ("minimal Flask (ceiling)", ceiling))
-    for name, row in rows:
-        print(
-            f"{name:<28}{row['requests']:>9}{row['errors']:>8}{row['per_second']:>9}"
-            f"{row['p50_ms']:>9}{row['p95_ms']:>9}{row['p99_ms']:>9}"
-        )
+def table_rows(args, helpdesk: dict, ceiling: dict, stored: dict, memory: dict) -> list:
+    setting = f"gunicorn -w {args.workers}, {args.clients} clients, {args.seconds:g} s"
+    rows = []
+    for name, run in (("report form: POST + page", helpdesk), ("minimal Flask (ceiling)", ceiling)):
+        rows += [
+            (f"{name}, {setting}", run["per_second"], "/s"),
+            (f"{name}: p50 / p95 / p99", _latencies(run), "ms"),
+            (f"{name}: requests / errors", f"{run['requests']} / {run['errors']}", ""),
+        ]
     ratio = helpdesk["per_second"] / ceiling["per_second"] if ceiling["per_second"] else 0
-    print(f"helpdesk / ceiling: {ratio:.1%}")
-    print(
-        f"stored: {stored['tickets']} tickets, {stored['messages']} messages, "
-        f"{stored['created_events']} audit events, {stored['acknowledgments']} acknowledgments; "
-        "each accepted submission stored and acknowledged once: "
-        f"{'yes' if stored['all_stored_once'] else 'NO'}"
-    )
+    rows.append(("report form / ceiling", round(ratio * 100, 1), "%"))
+    once = "yes" if stored["all_stored_once"] else "NO"
+    rows.append(("each accepted report: 1 ticket, message, audit event, ack", once, ""))
+    rows += [(f"peak memory: {name}", peak, "MiB") for name, peak in memory.items()]
+    return rows
+
+
+def _latencies(run: dict) -> str:
+    return f"{run['p50_ms']} / {run['p95_ms']} / {run['p99_ms']}"
 
 
 if __name__ == "__main__":
