@@ -112,7 +112,7 @@ def receive(
     name, an IMAP UID, a peer address) for the inbound log. Raises StoreFailed only when the
     message could not be stored; every other problem ends as a quarantined outcome.
     """
-    return _process(_store(raw, channel, recipients, source))
+    return _process(_store(raw, channel, recipients, source), raw)
 
 
 def reprocess(inbound_id: int) -> IntakeResult:
@@ -187,14 +187,15 @@ def _message_id_or_none(raw: bytes) -> str | None:
         return None
 
 
-def _process(inbound_id: int) -> IntakeResult:
+def _process(inbound_id: int, raw: bytes | None = None) -> IntakeResult:
+    """`raw` is the message when the caller has it in hand, so it is not read back."""
     earlier = _claim_first_copy(inbound_id)
     inbound = _locked(inbound_id)
     if inbound.outcome is not InboundOutcome.RECEIVED:  # another process finished it meanwhile
         db.session.commit()
         return _result(inbound)
     try:
-        decision = _duplicate(earlier) if earlier else _decide(inbound)
+        decision = _duplicate(earlier) if earlier else _decide(inbound, raw or inbound.raw)
     except _Quarantine as problem:
         decision = _Decision(InboundOutcome.QUARANTINED, str(problem))
     except Exception as error:  # a bug or a broken database must not lose the mail: keep it
@@ -271,13 +272,13 @@ def _result(inbound: InboundMail) -> IntakeResult:
 # --- deciding what a message is ----------------------------------------------------------------
 
 
-def _decide(inbound: InboundMail) -> _Decision:
+def _decide(inbound: InboundMail, raw: bytes) -> _Decision:
     config = current_app.config
     limit = config["HELPDESK_INTAKE_MAX_MESSAGE_BYTES"]
     if inbound.size > limit:
         raise _Quarantine(f"the message is {inbound.size:,} bytes; the limit is {limit:,} bytes")
     try:
-        mail = mime.parse(inbound.raw, max_attachment_bytes=config["HELPDESK_MAX_ATTACHMENT_BYTES"])
+        mail = mime.parse(raw, max_attachment_bytes=config["HELPDESK_MAX_ATTACHMENT_BYTES"])
     except mime.Unparseable as problem:
         raise _Quarantine(f"not a readable mail message: {problem}") from None
     inbound.sender, inbound.subject = _clip(mail.sender, 254), _clip(mail.subject, 255)
