@@ -210,7 +210,11 @@ class Attachment(db.Model):
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_ticket_created", "ticket_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_audit_events_ticket_created", "ticket_id", "created_at"),
+        # The audit log's pages: newest first on (created_at, id), after a cursor.
+        Index("ix_audit_events_created_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -218,7 +222,7 @@ class AuditEvent(db.Model):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     target: Mapped[str | None] = mapped_column(String(100))  # e.g. "user:12" for non-ticket events
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor: Mapped[User | None] = relationship()
     ticket: Mapped[Ticket | None] = relationship()
