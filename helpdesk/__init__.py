@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import build_config
 
@@ -39,6 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_error_pages(app)
     register_cli(app)
+    if hops := app.config["HELPDESK_PROXY_HOPS"]:
+        # Behind that many proxies, the client's address and scheme are the ones they forwarded;
+        # log-in throttling and rate limits key on that address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

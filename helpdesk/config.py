@@ -48,6 +48,7 @@ HELPDESK_SETTINGS = {
     "HELPDESK_LOGIN_FAILURES_PER_ADDRESS": (20, parse_int),
     "HELPDESK_LOGIN_WINDOW_MINUTES": (15, parse_int),
     "HELPDESK_SECURE_COOKIES": (False, parse_bool),
+    "HELPDESK_PROXY_HOPS": (0, parse_int),  # reverse proxies in front whose X-Forwarded-* we trust
     # Argon2id cost: the library's recommended parameters (RFC 9106's second choice).
     "HELPDESK_ARGON2_TIME_COST": (3, parse_int),
     "HELPDESK_ARGON2_MEMORY_KIB": (65536, parse_int),

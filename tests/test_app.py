@@ -3,7 +3,7 @@
 import stat
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from helpdesk import create_app
 from helpdesk.config import ConfigError, build_config, database_url
@@ -94,3 +94,22 @@ def test_the_landing_page_lists_the_categories(client):
     page = client.get("/").get_data(as_text=True)
     assert "Report a Code of Conduct violation" in page
     assert "/tickets/new?category=harassment" in page
+
+
+@pytest.mark.parametrize(("hops", "seen"), [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_the_client_address_is_the_proxys_word_only_when_configured(
+    app, database_url, tmp_path, hops, seen
+):
+    """Log-in throttling counts per client address: behind a proxy, the forwarded one."""
+    from helpdesk.models import LoginFailure
+
+    from .conftest import _test_config, submit
+
+    proxied = create_app(_test_config(database_url, tmp_path) | {"HELPDESK_PROXY_HOPS": hops})
+    client = proxied.test_client()
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    submit(
+        client, "/login", {"email": "nobody@example.com", "password": "wrong"}, headers=forwarded
+    )
+    with proxied.app_context():
+        assert db.session.scalars(select(LoginFailure.address)).all() == [seen]
