@@ -448,3 +448,44 @@ def test_a_known_sender_is_matched_whatever_the_case(app, runner, tmp_path):
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == line["ticket"]))
         assert ticket.reporter.email == REPORTER
+
+
+def _pipe_into_ingest(app, database_url: str, raw: bytes) -> subprocess.CompletedProcess:
+    """What an MTA does: start `flask mail ingest -` and write the message to its stdin."""
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "HELPDESK_ATTACHMENT_DIR": app.config["HELPDESK_ATTACHMENT_DIR"],
+    }
+    flask = Path(sys.executable).with_name("flask")
+    return subprocess.run(
+        [str(flask), "--app", "wsgi", "mail", "ingest", "-"],
+        input=raw,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def test_an_mta_pipes_a_message_into_mail_ingest(app, database_url):
+    raw = _mail("Omar Haddad <omar.haddad@example.net>", "Threats", "He says he will find me.")
+    process = _pipe_into_ingest(app, database_url, raw)
+    assert process.returncode == 0, process.stderr.decode()
+    [line] = [json.loads(text) for text in process.stdout.decode().splitlines()]
+    assert line["source"] == "-" and line["outcome"] == "created"
+    with app.app_context():
+        ticket = db.session.scalar(select(Ticket).where(Ticket.reference == line["ticket"]))
+        assert ticket.reporter.email == "omar.haddad@example.net"
+        assert db.session.scalar(select(InboundMail.channel)) == "stdin"
+
+
+def test_mail_ingest_fails_when_it_cannot_store_so_the_mta_keeps_the_message(
+    app, database_url, tmp_path
+):
+    raw = _mail("Omar Haddad <omar.haddad@example.net>", "Threats", "He says he will find me.")
+    unwritable = f"sqlite:///{tmp_path}/no/such/folder/helpdesk.db"
+    process = _pipe_into_ingest(app, unwritable, raw)
+    assert process.returncode != 0
+    assert "could not be stored" in process.stderr.decode() + process.stdout.decode()
