@@ -308,7 +308,6 @@ def _decide(inbound: InboundMail, raw: bytes) -> _Decision:
         )
     except DomainError as refused:
         raise _Quarantine(f"the follow-up was refused: {refused}") from None
-    message.email_message_id = _clip(mail.message_id, 255)
     return _Decision(InboundOutcome.APPENDED, f"matched by {how}", ticket=ticket, message=message)
 
 
@@ -378,14 +377,21 @@ def _ticket(reference: str) -> Ticket | None:
 
 
 def _ticket_by_message_ids(message_ids: list[str]) -> Ticket | None:
+    """The ticket of a mail we sent, a thread message we named, or a mail we received.
+
+    A received Message-ID stays on the inbound log: it is the sender's text, and outbound
+    headers carry only our own (the thread's messages get Message-IDs of ours)."""
     message_ids = [value for value in message_ids if value][:50]
     if not message_ids:
         return None
     sent = select(OutboundMail.ticket_id).where(
         OutboundMail.email_message_id.in_(message_ids), OutboundMail.ticket_id.is_not(None)
     )
-    received = select(Message.ticket_id).where(Message.email_message_id.in_(message_ids))
-    ticket_id = db.session.scalar(sent.union(received).limit(1))
+    named = select(Message.ticket_id).where(Message.email_message_id.in_(message_ids))
+    received = select(InboundMail.ticket_id).where(
+        InboundMail.message_id.in_(message_ids), InboundMail.ticket_id.is_not(None)
+    )
+    ticket_id = db.session.scalar(sent.union(named, received).limit(1))
     return _ticket(db.session.get(Ticket, ticket_id).reference) if ticket_id else None
 
 
@@ -414,7 +420,6 @@ def _new_ticket(
     except DomainError as refused:
         raise _Quarantine(f"the report was refused: {refused}") from None
     message = ticket.messages[0]
-    message.email_message_id = _clip(mail.message_id, 255)
     reason = "; ".join(part for part in (note, why) if part)
     return _Decision(InboundOutcome.CREATED, reason, ticket=ticket, message=message)
 

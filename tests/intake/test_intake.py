@@ -489,3 +489,32 @@ def test_mail_ingest_fails_when_it_cannot_store_so_the_mta_keeps_the_message(
     process = _pipe_into_ingest(app, unwritable, raw)
     assert process.returncode != 0
     assert "could not be stored" in process.stderr.decode() + process.stdout.decode()
+
+
+def test_mail_we_send_about_a_mailed_report_carries_none_of_its_headers(app, runner, tmp_path):
+    """Outbound headers are our own data: the member's Message-ID, subject and name stay out,
+    and their answer to their own mail still finds the ticket."""
+    report = _mail(
+        '"Bob =?utf-8?q?Evil=0D=0ABcc:_x@evil.example?=" <bob.evil@example.com>',
+        "Scam =?utf-8?q?=0D=0ABcc:_y@evil.example?=",
+        "He asked for my card number.",
+    )
+    first = _ingest(runner, tmp_path, report)
+    own_id = re.search(rb"Message-ID: (<[^>]+>)", report).group(1).decode()
+    again = _mail(
+        "bob.evil@example.com", "more", "And he sent this link.", f"In-Reply-To: {own_id}"
+    )
+    second = _ingest(runner, tmp_path, again)
+    assert (first["outcome"], second["outcome"]) == ("created", "appended")
+    assert second["ticket"] == first["ticket"]
+    with app.app_context():
+        mails = db.session.scalars(select(OutboundMail)).all()
+        assert [mail.kind for mail in mails] == [
+            MailKind.REPORT_RECEIVED,
+            MailKind.FOLLOWUP_RECEIVED,
+        ]
+        for mail in mails:
+            headers = " ".join([mail.subject, *mail.headers.values()])
+            assert own_id not in headers
+            assert "evil" not in headers.lower() and "scam" not in headers.lower()
+            assert all(value.startswith("<hd.") for value in mail.headers["References"].split())
