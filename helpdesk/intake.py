@@ -1,9 +1,11 @@
 """Mail intake: every channel hands raw bytes to receive(); nothing else makes tickets from mail.
 
-receive() stores the raw message and commits (P6: nothing is lost, whatever happens next), then
-decides whether it is a later copy of a message stored before and commits that claim, then
-processes it in a third transaction to one outcome: created, appended, duplicate, ignored or
-quarantined. A crash between these steps leaves a `received` row that `reprocess` finishes.
+receive() stores the raw message and commits (P6: nothing is lost, whatever happens next). The
+first copy of a message stores its Message-ID and sha256 in unique columns too, so a second
+copy, by any channel and even at the same moment, is stored without them and becomes a
+duplicate. Then a second transaction processes the message to one outcome: created, appended,
+duplicate, ignored or quarantined. A crash in between leaves a `received` row that `reprocess`
+finishes.
 
 Routing follows P7: a reply reaches a ticket's thread only when its sender is that ticket's
 reporter; anyone else writing to a ticket's reply address starts a report of their own.
@@ -154,28 +156,38 @@ def is_our_address(address: str) -> bool:
     return domain in _own_domains() or _alias_for(address) is not None
 
 
-# --- store, claim, process ---------------------------------------------------------------------
+# --- store, then process ------------------------------------------------------------------------
 
 
 def _store(raw: bytes, channel: Channel, recipients: Sequence[str], source: str | None) -> int:
-    inbound = InboundMail(
-        channel=channel.value,
-        source=_clip(source, 255),
-        recipients=[address.strip().lower() for address in recipients],
-        raw=raw,
-        size=len(raw),
-        sha256=hashlib.sha256(raw).hexdigest(),
-        message_id=_clip(_message_id_or_none(raw), 255),
-    )
+    fields = {
+        "channel": channel.value,
+        "source": _clip(source, 255),
+        "recipients": [address.strip().lower() for address in recipients],
+        "raw": raw,
+        "size": len(raw),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "message_id": _clip(_message_id_or_none(raw), 255),
+    }
+    first_copy_keys = {"first_sha256": fields["sha256"], "first_message_id": fields["message_id"]}
     try:
-        db.session.add(inbound)
-        db.session.commit()
+        try:
+            inbound = _insert(InboundMail(**fields, **first_copy_keys))
+        except IntegrityError:  # a copy of a message stored before, which keeps the keys
+            db.session.rollback()
+            inbound = _insert(InboundMail(**fields))
     except SQLAlchemyError as error:
         db.session.rollback()
         log.exception("could not store an inbound message from %s", source or channel)
         raise StoreFailed(f"could not store the message ({type(error).__name__})") from error
     log.info("stored inbound mail %s (%s, %d bytes)", inbound.id, channel, inbound.size)
     return inbound.id
+
+
+def _insert(inbound: InboundMail) -> InboundMail:
+    db.session.add(inbound)
+    db.session.commit()
+    return inbound
 
 
 def _message_id_or_none(raw: bytes) -> str | None:
@@ -189,11 +201,11 @@ def _message_id_or_none(raw: bytes) -> str | None:
 
 def _process(inbound_id: int, raw: bytes | None = None) -> IntakeResult:
     """`raw` is the message when the caller has it in hand, so it is not read back."""
-    earlier = _claim_first_copy(inbound_id)
     inbound = _locked(inbound_id)
     if inbound.outcome is not InboundOutcome.RECEIVED:  # another process finished it meanwhile
         db.session.commit()
         return _result(inbound)
+    earlier = None if inbound.first_sha256 else _earlier_copy(inbound)
     try:
         decision = _duplicate(earlier) if earlier else _decide(inbound, raw or inbound.raw)
     except _Quarantine as problem:
@@ -208,23 +220,6 @@ def _process(inbound_id: int, raw: bytes | None = None) -> IntakeResult:
     db.session.commit()
     log.info("inbound mail %s: %s %s", inbound.id, inbound.outcome, inbound.reason or "")
     return _result(inbound)
-
-
-def _claim_first_copy(inbound_id: int) -> InboundMail | None:
-    """The earlier copy of this message (same Message-ID or bytes), or None when this is the
-    first copy, which then holds the unique keys. Committed on its own: a copy arriving while
-    this one is processed sees the claim."""
-    inbound = db.session.get(InboundMail, inbound_id)
-    earlier = _earlier_copy(inbound)
-    if earlier is None and inbound.first_sha256 is None:
-        inbound.first_sha256, inbound.first_message_id = inbound.sha256, inbound.message_id
-        try:
-            db.session.commit()
-        except IntegrityError:  # a copy claimed the keys between our read and our write
-            db.session.rollback()
-            earlier = _earlier_copy(db.session.get(InboundMail, inbound_id))
-    db.session.commit()
-    return earlier
 
 
 def _earlier_copy(inbound: InboundMail) -> InboundMail | None:

@@ -9,7 +9,9 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -518,3 +520,22 @@ def test_mail_we_send_about_a_mailed_report_carries_none_of_its_headers(app, run
             assert own_id not in headers
             assert "evil" not in headers.lower() and "scam" not in headers.lower()
             assert all(value.startswith("<hd.") for value in mail.headers["References"].split())
+
+
+def test_copies_arriving_at_the_same_moment_make_one_ticket(app):
+    """Four deliveries at once (an MTA retrying while a fetch runs): the unique keys of the
+    first stored copy make every other a duplicate, on PostgreSQL as on SQLite."""
+    raw = _mail("Omar Haddad <omar.haddad@example.net>", "Threats", "He says he will find me.")
+    copies = [raw, raw, b"Received: from relay\n" + raw, b"Received: from backup\n" + raw]
+    barrier = threading.Barrier(len(copies))
+
+    def deliver(copy: bytes) -> InboundOutcome:
+        with app.app_context():
+            barrier.wait()
+            return intake.receive(copy, intake.Channel.LMTP).outcome
+
+    with ThreadPoolExecutor(len(copies)) as pool:
+        outcomes = sorted(pool.map(deliver, copies))
+    assert outcomes == sorted([InboundOutcome.CREATED] + [InboundOutcome.DUPLICATE] * 3)
+    assert _count(app, Ticket) == 1
+    assert _count(app, InboundMail) == 4
