@@ -125,7 +125,7 @@ class AliasTestForm(FlaskForm):
 @admin_required
 def mail_addresses_page():
     form = AliasForm(prefix="alias")
-    form.category.choices = _category_choices()
+    form.category.choices = [("", "Choose a category")] + _category_choices()
     tester = AliasTestForm(request.args, prefix="test")
     if form.validate_on_submit():
         try:
