@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
@@ -134,7 +134,7 @@ def reprocess(inbound_id: int) -> IntakeResult:
 
 def reprocess_quarantined() -> list[IntakeResult]:
     """Every quarantined message, and those a crash left unprocessed, oldest first."""
-    stuck_before = utcnow() - STUCK_AFTER
+    stuck_before = _stuck_before()
     ids = db.session.scalars(
         select(InboundMail.id)
         .where(
@@ -206,6 +206,12 @@ def _process(inbound_id: int, raw: bytes | None = None) -> IntakeResult:
         db.session.commit()
         return _result(inbound)
     earlier = None if inbound.first_sha256 else _earlier_copy(inbound)
+    if earlier is not None and _left_unprocessed(earlier):
+        # The first copy's process died before finishing it, and this copy is the sender
+        # trying again: finish the first copy now, as reprocess would, then file this one.
+        db.session.commit()
+        _process(earlier.id)
+        return _process(inbound_id, raw)
     try:
         decision = _duplicate(earlier) if earlier else _decide(inbound, raw or inbound.raw)
     except _Quarantine as problem:
@@ -220,6 +226,14 @@ def _process(inbound_id: int, raw: bytes | None = None) -> IntakeResult:
     db.session.commit()
     log.info("inbound mail %s: %s %s", inbound.id, inbound.outcome, inbound.reason or "")
     return _result(inbound)
+
+
+def _left_unprocessed(inbound: InboundMail) -> bool:
+    return inbound.outcome is InboundOutcome.RECEIVED and inbound.received_at < _stuck_before()
+
+
+def _stuck_before() -> datetime:
+    return utcnow() - STUCK_AFTER
 
 
 def _earlier_copy(inbound: InboundMail) -> InboundMail | None:

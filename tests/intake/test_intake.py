@@ -539,3 +539,23 @@ def test_copies_arriving_at_the_same_moment_make_one_ticket(app):
     assert outcomes == sorted([InboundOutcome.CREATED] + [InboundOutcome.DUPLICATE] * 3)
     assert _count(app, Ticket) == 1
     assert _count(app, InboundMail) == 4
+
+
+def test_a_copy_sent_again_finishes_a_first_copy_a_crash_left_behind(app, runner, database_url):
+    """No sweep needed when the sender retries: its copy finishes the stuck first one."""
+    raw = _mail("Omar Haddad <omar.haddad@example.net>", "Threats", "He says he will find me.")
+    _ingest_and_die(app, database_url, raw)
+    with app.app_context():
+        stuck = db.session.scalar(select(InboundMail))
+        stuck.received_at -= timedelta(minutes=6)
+        db.session.commit()
+        stuck_id = stuck.id
+
+    retried = json.loads(runner.invoke(args=["mail", "ingest", "-"], input=raw).stdout)
+
+    assert retried["outcome"] == "duplicate" and retried["ticket"] is not None
+    with app.app_context():
+        first = db.session.get(InboundMail, stuck_id)
+        assert first.outcome is InboundOutcome.CREATED
+        assert first.ticket.reference == retried["ticket"]
+    assert _count(app, Ticket) == 1
