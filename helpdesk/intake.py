@@ -212,8 +212,13 @@ def _process(inbound_id: int, raw: bytes | None = None) -> IntakeResult:
         db.session.commit()
         _process(earlier.id)
         return _process(inbound_id, raw)
+    mail = None
     try:
-        decision = _duplicate(earlier) if earlier else _decide(inbound, raw or inbound.raw)
+        if earlier:
+            decision = _duplicate(earlier)
+        else:
+            mail = _parsed(inbound, raw or inbound.raw)
+            decision = _decide(inbound, mail)
     except _Quarantine as problem:
         decision = _Decision(InboundOutcome.QUARANTINED, str(problem))
     except Exception as error:  # a bug or a broken database must not lose the mail: keep it
@@ -222,7 +227,7 @@ def _process(inbound_id: int, raw: bytes | None = None) -> IntakeResult:
     if decision.outcome is InboundOutcome.QUARANTINED:
         db.session.rollback()
         inbound = _locked(inbound_id)
-    _record(inbound, decision)
+    _record(inbound, decision, mail)
     db.session.commit()
     log.info("inbound mail %s: %s %s", inbound.id, inbound.outcome, inbound.reason or "")
     return _result(inbound)
@@ -259,7 +264,16 @@ def _duplicate(earlier: InboundMail) -> _Decision:
     return _Decision(InboundOutcome.DUPLICATE, what, ticket=earlier.ticket, duplicate_of=earlier)
 
 
-def _record(inbound: InboundMail, decision: _Decision) -> None:
+def _record(inbound: InboundMail, decision: _Decision, mail: mime.ParsedMail | None) -> None:
+    """The outcome, and who sent what, for the inbound log: kept even when the rest of the
+    processing was rolled back, so a quarantined mail still shows its sender and subject."""
+    if mail is not None:
+        inbound.sender, inbound.subject = _clip(mail.sender, 254), _clip(mail.subject, 255)
+    elif decision.duplicate_of is not None:
+        inbound.sender, inbound.subject = (
+            decision.duplicate_of.sender,
+            decision.duplicate_of.subject,
+        )
     inbound.outcome, inbound.reason = decision.outcome, _clip(decision.reason, 2000)
     inbound.ticket = decision.ticket
     inbound.thread_message_id = decision.message.id if decision.message else None
@@ -281,16 +295,18 @@ def _result(inbound: InboundMail) -> IntakeResult:
 # --- deciding what a message is ----------------------------------------------------------------
 
 
-def _decide(inbound: InboundMail, raw: bytes) -> _Decision:
+def _parsed(inbound: InboundMail, raw: bytes) -> mime.ParsedMail:
     config = current_app.config
     limit = config["HELPDESK_INTAKE_MAX_MESSAGE_BYTES"]
     if inbound.size > limit:
         raise _Quarantine(f"the message is {inbound.size:,} bytes; the limit is {limit:,} bytes")
     try:
-        mail = mime.parse(raw, max_attachment_bytes=config["HELPDESK_MAX_ATTACHMENT_BYTES"])
+        return mime.parse(raw, max_attachment_bytes=config["HELPDESK_MAX_ATTACHMENT_BYTES"])
     except mime.Unparseable as problem:
         raise _Quarantine(f"not a readable mail message: {problem}") from None
-    inbound.sender, inbound.subject = _clip(mail.sender, 254), _clip(mail.subject, 255)
+
+
+def _decide(inbound: InboundMail, mail: mime.ParsedMail) -> _Decision:
     if mail.automated:
         return _automated(mail)
     if not mail.sender:

@@ -231,3 +231,19 @@ def test_inbound_rows_keep_the_envelope(app):
         stored = db.session.get(InboundMail, result.inbound_id)
         assert stored.recipients == ["support@helpdesk.example"]
         assert stored.channel == "lmtp" and stored.source == "test"
+
+
+def test_a_quarantined_mail_still_shows_who_sent_what(
+    client, runner, tmp_path, login_as, monkeypatch
+):
+    from helpdesk import intake
+
+    def broken(*args):
+        raise RuntimeError("a bug in routing")
+
+    monkeypatch.setattr(intake, "_sender_account", broken)
+    line = _ingest(runner, tmp_path, REPORT)
+    assert line["outcome"] == "quarantined" and "RuntimeError" in line["reason"]
+    login_as("admin")
+    page = client.get("/admin/inbound?outcome=quarantined").get_data(as_text=True)
+    assert "member@example.com" in page and "Harassment in the workroom" in page
