@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .database import db
 from .models import InboundMail, InboundOutcome
@@ -29,7 +30,12 @@ def outcome_counts() -> dict[InboundOutcome, int]:
 
 def inbound_page(outcome: InboundOutcome | None, after: int | None) -> InboundPage:
     """A page of the log, newest first, continuing after (below) the id `after`."""
-    query = select(InboundMail).order_by(InboundMail.id.desc()).limit(PAGE_SIZE + 1)
+    query = (
+        select(InboundMail)
+        .options(selectinload(InboundMail.ticket))  # each row links its ticket
+        .order_by(InboundMail.id.desc())
+        .limit(PAGE_SIZE + 1)
+    )
     if outcome is not None:
         query = query.where(InboundMail.outcome == outcome)
     if after is not None:

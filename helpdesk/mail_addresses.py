@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from . import accounts, audit, intake, signing
 from .database import db
@@ -12,7 +13,8 @@ from .models import Category, MailAlias, User
 
 
 def all_aliases() -> list[MailAlias]:
-    return list(db.session.scalars(select(MailAlias).order_by(MailAlias.address)))
+    query = select(MailAlias).options(selectinload(MailAlias.category))
+    return list(db.session.scalars(query.order_by(MailAlias.address)))
 
 
 def add_alias(address: str, category: Category | None, actor: User) -> MailAlias:

@@ -247,3 +247,19 @@ def test_a_quarantined_mail_still_shows_who_sent_what(
     login_as("admin")
     page = client.get("/admin/inbound?outcome=quarantined").get_data(as_text=True)
     assert "member@example.com" in page and "Harassment in the workroom" in page
+
+
+def test_an_inbound_log_page_costs_the_same_queries_whatever_its_length(
+    client, runner, tmp_path, login_as, count_queries
+):
+    def ingest_reports(first: int, count: int) -> None:
+        for number in range(first, first + count):
+            raw = REPORT.replace(b"report-1@", f"report-{number}@".encode())
+            _ingest(runner, tmp_path, raw, f"{number}.eml")
+
+    login_as("admin")
+    ingest_reports(1, 2)
+    few = count_queries(lambda: client.get("/admin/inbound"))
+    ingest_reports(3, 8)
+    many = count_queries(lambda: client.get("/admin/inbound"))
+    assert few == many
