@@ -106,7 +106,8 @@ with app.app_context():
 SEND = """
 import json, sys, time
 from bench.common import peak_rss_mib
-from helpdesk import create_app, outbox
+from helpdesk import create_app
+from helpdesk.mail import outbox
 app = create_app()
 with app.app_context():
     worker, batch, sent = outbox.worker_name(), int(sys.argv[1]), 0

@@ -19,15 +19,7 @@ from . import audit
 from .database import db, utcnow
 from .errors import InvalidInput, NotAllowed
 from .markdown import plain_text, slugify
-from .models import (
-    Article,
-    ArticleState,
-    ArticleVote,
-    Category,
-    HelpSection,
-    SuggestionOpen,
-    User,
-)
+from .models import Article, ArticleState, ArticleVote, Category, HelpSection, SuggestionOpen, User
 from .search import matching_articles, query_terms, search_terms
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, api_tokens, imap, intake, lmtp, mailboxes, outbox, seed, tickets
+from . import accounts, api_tokens, intake, seed, tickets
 from .database import db
 from .errors import DomainError
+from .intake.channels import imap, lmtp, mailboxes
+from .mail import outbox
 from .models import ApiToken, Role
 
 users_cli = AppGroup("users", help="Manage accounts.")

@@ -19,7 +19,7 @@ login_manager.session_protection = "strong"
 csrf = CSRFProtect()
 # No default limits: the API sets its own, per token (helpdesk.views.api).
 limiter = Limiter(key_func=lambda: "unkeyed")
-mail = Mail()  # used by helpdesk.outbox alone: no other code sends mail (P3)
+mail = Mail()  # used by helpdesk.mail.sender alone: no other code sends mail (P3)
 migrate = Migrate(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
 
 __all__ = ["csrf", "db", "limiter", "login_manager", "mail", "migrate"]

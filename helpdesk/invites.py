@@ -11,9 +11,10 @@ member is made staff with a role change instead).
 from flask import current_app
 from sqlalchemy import select
 
-from . import accounts, audit, outbox, signing
+from . import accounts, audit, signing
 from .database import db, utcnow
 from .errors import EmailTaken, InvalidInput, ResetLinkInvalid
+from .mail import outbox
 from .models import MailKind, OutboundMail, Role, User
 from .password_reset import password_fingerprint, signed_account
 

@@ -179,7 +179,7 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The Message-ID this message carries in mail, so that mail about the ticket threads: an
     # inbound mail's own, or one we make (for a web report when it is acknowledged, for an
-    # agent's reply when it is mailed). See helpdesk.outbox.
+    # agent's reply when it is mailed). See helpdesk.mail.outbox.
     email_message_id: Mapped[str | None] = mapped_column(String(255), index=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")

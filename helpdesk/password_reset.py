@@ -11,9 +11,10 @@ import hashlib
 from flask import current_app
 from sqlalchemy import select
 
-from . import accounts, audit, outbox, signing
+from . import accounts, audit, signing
 from .database import db
 from .errors import ResetLinkInvalid
+from .mail import outbox
 from .models import MailKind, User
 
 

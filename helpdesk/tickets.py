@@ -15,17 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import audit, outbox, workflow
+from . import audit, workflow
 from .attachments import StoredFile, Upload, current_store
 from .categories import ANSWER_LENGTH, Question, QuestionKind
 from .database import db, utcnow
-from .errors import (
-    DuplicateSubmission,
-    InvalidInput,
-    NotAllowed,
-    StaleTicket,
-    TicketClosed,
-)
+from .errors import DuplicateSubmission, InvalidInput, NotAllowed, StaleTicket, TicketClosed
+from .mail import outbox
 from .models import (
     Attachment,
     AuditEvent,

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from helpdesk import articles
 from helpdesk.database import db
-from helpdesk.help_seed import ARTICLES, SECTIONS, seed_help_center
 from helpdesk.markdown import sanitise
 from helpdesk.models import Article, ArticleVote, Category, HelpSection, SuggestionOpen
+from helpdesk.seed.help_center import ARTICLES, SECTIONS, seed_help_center
 from helpdesk.views.help import VOTER_COOKIE
 
 from .conftest import CSRF_INPUT, csrf_token, log_in, submit

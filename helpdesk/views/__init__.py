@@ -9,19 +9,18 @@ from ..workflow import reporter_label
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (
-        admin,
-        admin_articles,
-        admin_categories,
-        admin_console,
-        admin_mail,
-        agent,
-        api,
-        auth,
-        help,
-        member,
-        public,
-        webhook,
+    from . import admin, agent, api, auth, help, member, public, webhook
+    from .admin import (
+        articles as admin_articles,
+    )
+    from .admin import (
+        categories as admin_categories,
+    )
+    from .admin import (
+        console as admin_console,
+    )
+    from .admin import (
+        mail as admin_mail,
     )
 
     modules = (public, auth, member, agent, admin, api, help, webhook)

@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import canned_replies, inbound_log, inbox, outbox, tickets
+from .. import canned_replies, inbox, tickets
 from ..categories import active_categories, active_category
 from ..database import db
 from ..errors import DomainError, InvalidInput, MailBlocked, StaleTicket
+from ..intake import inbound_log
+from ..mail import outbox
 from ..models import (
     ApiToken,
     AuditEvent,

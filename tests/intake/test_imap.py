@@ -12,8 +12,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk import imap, intake
+from helpdesk import intake
 from helpdesk.database import db
+from helpdesk.intake.channels import imap
 from helpdesk.models import Source, Ticket
 
 from .imap_server import DOVECOT, Dovecot

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk import intake, mime, signing
+from helpdesk import intake, signing
 from helpdesk.categories import active_category_by_slug
 from helpdesk.database import db
+from helpdesk.intake import mime
 from helpdesk.models import (
     InboundMail,
     InboundOutcome,

@@ -15,8 +15,9 @@ from typing import NamedTuple
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk import intake, lmtp
+from helpdesk import intake
 from helpdesk.database import db
+from helpdesk.intake.channels import lmtp
 from helpdesk.models import InboundMail, InboundOutcome, Source, Ticket
 
 from ..outbound.mailserver import free_port

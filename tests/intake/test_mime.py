@@ -1,4 +1,4 @@
-"""helpdesk.mime on mail as real clients write it: Gmail, Outlook/Exchange, Apple Mail,
+"""helpdesk.intake.mime on mail as real clients write it: Gmail, Outlook/Exchange, Apple Mail,
 Thunderbird, old 8-bit mailers, phones, and the broken mail of all of them."""
 
 import base64
@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpdesk import mail_text, mime
+from helpdesk.intake import mime
+from helpdesk.mail import text as mail_text
 
 LIMIT = 10 * 1024 * 1024
 OUR_ID = "<hd.0123456789abcdef0123456789abcdef@helpdesk.example>"

@@ -6,8 +6,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk import outbox
 from helpdesk.database import db
+from helpdesk.mail import outbox
 from helpdesk.models import AuditEvent, MailKind, MailStatus, OutboundMail, User
 
 from ..conftest import log_in, submit

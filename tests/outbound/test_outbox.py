@@ -15,9 +15,10 @@ import flask_mail
 import pytest
 from sqlalchemy import select, text
 
-from helpdesk import outbox, signing, tickets
+from helpdesk import signing, tickets
 from helpdesk.database import db, utcnow
 from helpdesk.errors import MailBlocked
+from helpdesk.mail import outbox
 from helpdesk.models import (
     AuditEvent,
     Category,
@@ -576,4 +577,4 @@ def test_every_mail_sent_at_runtime_goes_through_the_outbox(
         MailKind.ACCOUNT_INVITE,
     ]
     assert _send_due(app).sent == 5
-    assert senders == ["helpdesk.outbox"] * 5
+    assert senders == ["helpdesk.mail.outbox"] * 5

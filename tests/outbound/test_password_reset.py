@@ -7,8 +7,9 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
-from helpdesk import accounts, outbox
+from helpdesk import accounts
 from helpdesk.database import db
+from helpdesk.mail import outbox
 from helpdesk.models import MailStatus, OutboundMail, Role, User
 
 from ..conftest import CSRF_INPUT, log_in, submit

@@ -9,9 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from helpdesk import outbox, password_reset, tickets
+from helpdesk import password_reset, tickets
 from helpdesk.database import db
 from helpdesk.errors import MailBlocked
+from helpdesk.mail import outbox
+from helpdesk.mail.privacy import Draft, Protected, check_outbound, normalise
 from helpdesk.models import (
     AuditEvent,
     MailKind,
@@ -22,7 +24,6 @@ from helpdesk.models import (
     Ticket,
     User,
 )
-from helpdesk.privacy import Draft, Protected, check_outbound, normalise
 
 from ..factories import make_ticket, make_user
 from .mailserver import MailServer, everything_in, folded

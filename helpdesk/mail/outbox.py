@@ -41,10 +41,11 @@ from jinja2 import Template, TemplateNotFound
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
-from . import audit, privacy, signing, workflow
-from .database import db, utcnow
-from .errors import MailBlocked, NotAllowed
-from .models import MailKind, MailStatus, Message, MessageKind, OutboundMail, Ticket, User
+from .. import audit, signing, workflow
+from ..database import db, utcnow
+from ..errors import MailBlocked, NotAllowed
+from ..models import MailKind, MailStatus, Message, MessageKind, OutboundMail, Ticket, User
+from . import privacy
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask import Flask, current_app
 
-from . import intake
+from ... import intake
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from . import articles
-from .categories import active_category_by_slug
-from .database import db
-from .models import Article, HelpSection, User
+from .. import articles
+from ..categories import active_category_by_slug
+from ..database import db
+from ..models import Article, HelpSection, User
 
 # (slug, title, description), in the order the help center shows them.
 SECTIONS = [

@@ -23,8 +23,8 @@ from email.parser import BytesParser
 from email.policy import Compat32, default
 from email.utils import getaddresses
 
-from .attachments import clean_filename
-from .mail_text import CONTROL_CHARACTERS, clean_text, html_to_text
+from ..attachments import clean_filename
+from ..mail.text import CONTROL_CHARACTERS, clean_text, html_to_text
 
 
 class Unparseable(Exception):

@@ -20,12 +20,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField, StringField
 
-from .. import inbound_log, intake, mail_addresses
-from ..database import db
-from ..errors import InvalidInput
-from ..models import Category, InboundMail, InboundOutcome, MailAlias
-from .access import admin_required, agent_required, show_errors
-from .forms import optional_int
+from ... import aliases, intake
+from ...database import db
+from ...errors import InvalidInput
+from ...intake import inbound_log
+from ...models import Category, InboundMail, InboundOutcome, MailAlias
+from ..access import admin_required, agent_required, show_errors
+from ..forms import optional_int
 
 bp = Blueprint("admin_mail", __name__)
 
@@ -129,7 +130,7 @@ def mail_addresses_page():
     tester = AliasTestForm(request.args, prefix="test")
     if form.validate_on_submit():
         try:
-            alias = mail_addresses.add_alias(
+            alias = aliases.add_alias(
                 form.address.data or "", _category(form.category.data), current_user
             )
             db.session.commit()
@@ -147,7 +148,7 @@ def _mail_page(form: AliasForm, tester: AliasTestForm, status: int):
     route = None
     if tester.address.data:
         try:
-            route = mail_addresses.test_address(
+            route = aliases.test_address(
                 tester.address.data,
                 reply_domain=config["HELPDESK_REPLY_DOMAIN"],
                 secret=config["SECRET_KEY"],
@@ -161,7 +162,7 @@ def _mail_page(form: AliasForm, tester: AliasTestForm, status: int):
         form=form,
         tester=tester,
         route=route,
-        aliases=mail_addresses.all_aliases(),
+        aliases=aliases.all_aliases(),
         categories=_category_choices(),
         support_address=support,
         support_category=support_category,
@@ -174,7 +175,7 @@ def _mail_page(form: AliasForm, tester: AliasTestForm, status: int):
 def alias_category(alias_id: int):
     alias = _alias_or_404(alias_id)
     try:
-        mail_addresses.change_category(
+        aliases.change_category(
             alias, _category(optional_int(request.form.get("category"))), current_user
         )
         db.session.commit()
@@ -191,7 +192,7 @@ def alias_category(alias_id: int):
 def alias_delete(alias_id: int):
     alias = _alias_or_404(alias_id)
     address = alias.address
-    mail_addresses.remove_alias(alias, current_user)
+    aliases.remove_alias(alias, current_user)
     db.session.commit()
     flash(f"{address} is no longer an alias; its mail now gets the default category.", "success")
     return redirect(url_for(".mail_addresses_page"), code=303)

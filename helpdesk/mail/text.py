@@ -1,5 +1,5 @@
 """Mail text for people: HTML mail as readable plain text, and a reply without the history it
-quotes. Pure functions on str; helpdesk.mime uses them while parsing, intake on follow-ups."""
+quotes. Pure functions on str: intake.mime uses them while parsing, intake on follow-ups."""
 
 import re
 from html.parser import HTMLParser

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from . import intake
+from ... import intake
 
 log = logging.getLogger(__name__)
 

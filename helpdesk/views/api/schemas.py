@@ -12,11 +12,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json, RootModel
 from pydantic.json_schema import models_json_schema
 
-from .api_tokens import SCOPES
-from .categories import QuestionKind
-from .inbox import SORTS, VIEWS
-from .models import MessageKind, Priority, Source, Status
-from .workflow import REPORTER_LABELS
+from ...api_tokens import SCOPES
+from ...categories import QuestionKind
+from ...inbox import SORTS, VIEWS
+from ...models import MessageKind, Priority, Source, Status
+from ...workflow import REPORTER_LABELS
 
 
 def _without_nul(value: str) -> str:

@@ -4,11 +4,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import outbox
-from ..database import db
-from ..errors import NotAllowed
-from ..models import Category, MailStatus, OutboundMail, Role, Status, Ticket, User
-from .access import admin_required
+from ...database import db
+from ...errors import NotAllowed
+from ...mail import outbox
+from ...models import Category, MailStatus, OutboundMail, Role, Status, Ticket, User
+from ..access import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

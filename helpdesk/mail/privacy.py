@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .models import MessageKind, Ticket, User
+from ..models import MessageKind, Ticket, User
 
 # A note leaks when this many consecutive words of it appear in a mail; a shorter note leaks
 # when all of it appears, if it is long enough to say something (not "ok" or "checked").

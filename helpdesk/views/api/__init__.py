@@ -15,8 +15,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import accounts, api_tokens, inbox, outbox, tickets
-from ..api_schemas import (
+from ... import accounts, api_tokens, inbox, tickets
+from ...categories import active_categories, active_category_by_slug
+from ...database import db
+from ...errors import (
+    DomainError,
+    DuplicateSubmission,
+    InvalidInput,
+    MailBlocked,
+    NotAllowed,
+    StaleTicket,
+    TicketClosed,
+    TransitionRefused,
+)
+from ...extensions import csrf, limiter
+from ...mail import outbox
+from ...models import ApiToken, Message, MessageKind, Source, Ticket, User
+from ...workflow import reporter_label
+from ..error_pages import problem
+from .schemas import (
     REFERENCE_PATTERN,
     AttachmentOut,
     CategoryList,
@@ -37,22 +54,6 @@ from ..api_schemas import (
     TicketSummary,
     openapi_document,
 )
-from ..categories import active_categories, active_category_by_slug
-from ..database import db
-from ..errors import (
-    DomainError,
-    DuplicateSubmission,
-    InvalidInput,
-    MailBlocked,
-    NotAllowed,
-    StaleTicket,
-    TicketClosed,
-    TransitionRefused,
-)
-from ..extensions import csrf, limiter
-from ..models import ApiToken, Message, MessageKind, Source, Ticket, User
-from ..workflow import reporter_label
-from .error_pages import problem
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # a bearer token, not a cookie, authenticates these requests

@@ -12,11 +12,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from . import accounts, canned_replies, categories, help_seed, mail_addresses, tickets, workflow
-from .canned_replies import CannedReplyInput
-from .database import db, utcnow
-from .demo_tickets import DEMO_TICKETS, DemoTicket, Followup, Move, Note, Reply, Step
-from .models import (
+from .. import accounts, aliases, canned_replies, categories, tickets, workflow
+from ..canned_replies import CannedReplyInput
+from ..database import db, utcnow
+from ..models import (
     AuditEvent,
     Category,
     MailStatus,
@@ -27,6 +26,8 @@ from .models import (
     Ticket,
     User,
 )
+from . import help_center
+from .demo_tickets import DEMO_TICKETS, DemoTicket, Followup, Move, Note, Reply, Step
 
 # (role, email, password, display name); the first one is the admin whose presence means "seeded".
 DEMO_LOGINS: list[tuple[Role, str, str, str]] = [
@@ -130,8 +131,8 @@ def seed_demo() -> bool:
         canned_replies.save(users["admin"], canned)
     _hold_back_demo_mail()
     for address, slug in DEMO_ALIASES:
-        mail_addresses.add_alias(address, by_slug[slug], users["admin"])
-    help_seed.seed_help_center(users["admin"])
+        aliases.add_alias(address, by_slug[slug], users["admin"])
+    help_center.seed_help_center(users["admin"])
     db.session.flush()
     return True
 

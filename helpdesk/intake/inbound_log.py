@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .database import db
-from .models import InboundMail, InboundOutcome
+from ..database import db
+from ..models import InboundMail, InboundOutcome
 
 PAGE_SIZE = 50
 # What needs someone's attention: mail intake could not process, or has not yet.

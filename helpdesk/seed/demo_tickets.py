@@ -5,7 +5,7 @@ Data only; `seed.py` plays each story through the domain functions.
 
 from dataclasses import dataclass
 
-from .models import Priority, Status
+from ..models import Priority, Status
 
 MARKET = "https://marketplace.example"
 

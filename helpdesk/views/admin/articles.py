@@ -6,14 +6,14 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from .. import articles
-from ..categories import active_categories
-from ..database import db
-from ..errors import InvalidInput
-from ..markdown import render
-from ..models import Article
-from .access import agent_required, show_errors
-from .forms import optional_int
+from ... import articles
+from ...categories import active_categories
+from ...database import db
+from ...errors import InvalidInput
+from ...markdown import render
+from ...models import Article
+from ..access import agent_required, show_errors
+from ..forms import optional_int
 
 bp = Blueprint("admin_articles", __name__, url_prefix="/admin/articles")
 

@@ -23,11 +23,12 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from . import accounts, mail_text, mime, signing, tickets
-from .attachments import StoredFile, current_store
-from .database import db, utcnow
-from .errors import DomainError, InvalidInput
-from .models import (
+from .. import accounts, signing, tickets
+from ..attachments import StoredFile, current_store
+from ..database import db, utcnow
+from ..errors import DomainError, InvalidInput
+from ..mail import text as mail_text
+from ..models import (
     Category,
     InboundMail,
     InboundOutcome,
@@ -41,6 +42,7 @@ from .models import (
     Ticket,
     User,
 )
+from . import mime
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from .. import categories
-from ..database import db
-from ..errors import InvalidInput, NotAllowed
-from ..models import Category, Priority
-from .access import admin_required, show_errors
+from ... import categories
+from ...database import db
+from ...errors import InvalidInput, NotAllowed
+from ...models import Category, Priority
+from ..access import admin_required, show_errors
 
 bp = Blueprint("admin_categories", __name__, url_prefix="/admin")
 

@@ -23,11 +23,11 @@ from wtforms import EmailField, SelectChoice, SelectField, SelectMultipleField, 
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import accounts, api_tokens, audit_log, invites
-from ..database import db
-from ..errors import DomainError, InvalidInput, NotAllowed
-from ..models import ApiToken, MailStatus, OutboundMail, Role, User
-from .access import admin_required, safe_next, show_errors
+from ... import accounts, api_tokens, audit_log, invites
+from ...database import db
+from ...errors import DomainError, InvalidInput, NotAllowed
+from ...models import ApiToken, MailStatus, OutboundMail, Role, User
+from ..access import admin_required, safe_next, show_errors
 
 bp = Blueprint("admin_console", __name__, url_prefix="/admin")
 

@@ -1,0 +1,1 @@
+"""Mail in: every channel hands raw bytes to intake.receive()."""
