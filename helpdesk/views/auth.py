@@ -7,10 +7,10 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import EqualTo, InputRequired
 
 from .. import accounts, invites, password_reset
-from ..database import db
-from ..errors import EmailTaken, InvalidInput, LoginThrottled, ResetLinkInvalid
-from .access import safe_next, show_errors
+from ..errors import EmailTaken, LoginThrottled, ResetLinkInvalid
+from .access import safe_next
 from .forms import LoginForm, RegisterForm
+from .transactions import transaction
 
 bp = Blueprint("auth", __name__)
 
@@ -25,18 +25,13 @@ def register():
         return redirect(_home_for(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form) as done:
             user = accounts.register_member(
                 form.email.data, form.password.data, form.display_name.data
             )
-            db.session.commit()
-        except InvalidInput as invalid:
-            db.session.rollback()
-            show_errors(form, invalid)
-        except EmailTaken:
-            db.session.rollback()
+        if isinstance(done.refusal, EmailTaken):
             form.email.errors.append("An account with this address already exists. Log in instead.")
-        else:
+        elif done.ok:
             login_user(user)
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("member.new_ticket"))
@@ -50,15 +45,14 @@ def login():
         return redirect(_home_for(current_user))
     form = LoginForm(next=request.args.get("next"))
     if form.validate_on_submit():
-        try:
+        # Commits the failure count, or the successful log-in time.
+        with transaction() as done:
             user = accounts.authenticate(
                 form.email.data, form.password.data, request.remote_addr or "", current_app.config
             )
-        except LoginThrottled as throttled:
-            db.session.rollback()
-            form.form_errors.append(str(throttled))
+        if isinstance(done.refusal, LoginThrottled):
+            form.form_errors.append(str(done.refusal))
             return render_template("auth/login.html", form=form), 429
-        db.session.commit()  # keeps the failure count, or the successful log-in time
         if user is not None:
             login_user(user)
             return redirect(safe_next(form.next.data) or _home_for(user))
@@ -100,13 +94,9 @@ def request_password_reset():
     """The same answer whether or not the address has an account."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form) as done:
             password_reset.request_reset(form.email.data)
-            db.session.commit()
-        except InvalidInput as invalid:
-            db.session.rollback()
-            show_errors(form, invalid)
-        else:
+        if done.ok:
             minutes = current_app.config["HELPDESK_PASSWORD_RESET_MINUTES"]
             return render_template(
                 "auth/password_reset_sent.html", email=form.email.data.strip(), minutes=minutes
@@ -122,16 +112,11 @@ def reset_password(token: str):
         return render_template("auth/password_reset_invalid.html"), 410
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form) as done:
             password_reset.reset_password(token, form.password.data)
-            db.session.commit()
-        except InvalidInput as invalid:
-            db.session.rollback()
-            show_errors(form, invalid)
-        except ResetLinkInvalid:
-            db.session.rollback()
+        if isinstance(done.refusal, ResetLinkInvalid):
             return render_template("auth/password_reset_invalid.html"), 410
-        else:
+        if done.ok:
             logout_user()
             flash("Your new password is set. Log in with it.", "success")
             return redirect(url_for(".login"))
@@ -147,16 +132,11 @@ def accept_invite(token: str):
         return _invite_invalid()
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form) as done:
             user = invites.accept(token, form.password.data)
-            db.session.commit()
-        except InvalidInput as invalid:
-            db.session.rollback()
-            show_errors(form, invalid)
-        except ResetLinkInvalid:
-            db.session.rollback()
+        if isinstance(done.refusal, ResetLinkInvalid):
             return _invite_invalid()
-        else:
+        if done.ok:
             login_user(user)
             flash("Welcome! Your password is set and you are logged in.", "success")
             return redirect(_home_for(user))

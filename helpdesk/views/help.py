@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import articles
 from ..database import db
 from ..markdown import render
+from .transactions import transaction
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,8 @@ def vote(slug: str):
     new_browser_id = None
     if not current_user.is_authenticated and browser_id is None:
         browser_id = new_browser_id = secrets.token_urlsafe(18)
-    articles.vote(found, articles.voter_key(current_user, browser_id), answer == "yes")
-    db.session.commit()
+    with transaction():
+        articles.vote(found, articles.voter_key(current_user, browser_id), answer == "yes")
     flash("Thank you for your feedback.", "success")
     response = redirect(url_for(".article", slug=found.slug, _anchor="feedback"))
     if new_browser_id is not None:
