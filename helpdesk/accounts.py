@@ -17,6 +17,7 @@ from .database import db, utcnow
 from .errors import EmailTaken, InvalidInput, LoginThrottled, NotAllowed
 from .inbox import decode_cursor, encode_cursor
 from .models import LoginFailure, Role, User
+from .permissions import Permission, require
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +260,7 @@ def change_role(user: User, role: Role | str, actor: User) -> None:
     old = user.role
     user.role = role
     audit.record(actor, "user.role_changed", target=f"user:{user.id}", old=str(old), new=str(role))
-    db.session.flush()
+    end_sessions(actor, user, "role changed")
 
 
 def set_active(user: User, active: bool, actor: User) -> None:
@@ -277,4 +278,27 @@ def set_active(user: User, active: bool, actor: User) -> None:
     user.active = active
     action = "user.reactivated" if active else "user.deactivated"
     audit.record(actor, action, target=f"user:{user.id}")
+    end_sessions(actor, user, action.removeprefix("user."))
+
+
+def end_sessions(actor: User | None, user: User, why: str) -> None:
+    """End every session of the account, on every device: their cookies carry the previous
+    generation, which the user loader refuses. The account itself, an admin, or the system
+    (actor None: a password reset by its emailed link) may. Flushes; the caller commits."""
+    if actor is not None and actor.id != user.id:
+        require(actor, Permission.ADMINISTER)
+    user.session_generation += 1
+    audit.record(actor, "user.sessions_ended", target=f"user:{user.id}", why=why)
     db.session.flush()
+
+
+def session_user(session_id: str) -> User | None:
+    """The active account a session cookie's user id ("<id>.<generation>") names, if that
+    session has not been ended since."""
+    user_id, _, generation = session_id.partition(".")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_generation != int(generation):
+        return None
+    return user

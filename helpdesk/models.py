@@ -70,10 +70,17 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Part of every session cookie's user id: raising it ends all of the account's sessions
+    # (log-out, a new password, deactivation, a role change), wherever they were opened.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session cookie: the id and the session generation."""
+        return f"{self.id}.{self.session_generation}"
 
     @property
     def is_agent(self) -> bool:

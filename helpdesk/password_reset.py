@@ -60,7 +60,7 @@ def reset_password(token: str, password: str) -> User:
     accounts.check_password_rules(password, user.email)
     user.password_hash = accounts.hash_password(password)
     audit.record(user, "user.password_reset", target=f"user:{user.id}")
-    db.session.flush()
+    accounts.end_sessions(user, user, "password reset")
     return user
 
 

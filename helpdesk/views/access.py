@@ -7,16 +7,15 @@ from flask import abort
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from ..database import db
+from .. import accounts
 from ..errors import InvalidInput
 from ..extensions import login_manager
 from ..models import Role, User
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    return accounts.session_user(session_id)
 
 
 def agent_required(view):

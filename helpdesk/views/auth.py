@@ -64,9 +64,31 @@ def login():
 @bp.post("/logout")  # a POST, so a link or an image on another site cannot log anyone out
 @login_required
 def logout():
-    logout_user()
+    """Ends the session on the server too: a copy of its cookie opens nothing afterwards."""
+    _end_sessions("logged out")
     flash("You are logged out.", "info")
     return redirect(url_for("public.index"))
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("auth/account.html")
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_all_sessions():
+    _end_sessions("logged out everywhere")
+    flash("You are logged out on every device and browser.", "info")
+    return redirect(url_for(".login"))
+
+
+def _end_sessions(why: str) -> None:
+    user = current_user._get_current_object()
+    with transaction():
+        accounts.end_sessions(user, user, why)
+    logout_user()
 
 
 class ResetRequestForm(FlaskForm):
