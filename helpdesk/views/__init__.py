@@ -6,6 +6,7 @@ from flask import Flask, Response
 
 from ..attachments import INLINE_TYPES
 from ..workflow import reporter_label
+from .control_characters import refuse_control_characters
 
 
 def register_blueprints(app: Flask) -> None:
@@ -31,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_filter(when)
     app.add_template_filter(age)
     app.add_template_global(INLINE_TYPES, "inline_types")
+    app.before_request(refuse_control_characters)
     app.after_request(_security_headers)
 
 

@@ -32,9 +32,10 @@ def problem(code: int, title: str, detail: str, headers=None, **extra):
     return response
 
 
-def _render(code: int, title: str, detail: str, headers=None):
+def error_response(code: int, title: str, detail: str, headers=None, **extra):
+    """A problem for the API, JSON for a client that asks for it, a page for people."""
     if request.path.startswith("/api/"):
-        return problem(code, title, detail, headers)
+        return problem(code, title, detail, headers, **extra)
     if _wants_json():
         return {"title": title, "status": code, "detail": detail}, code
     return render_template("errors/error.html", code=code, title=title, detail=detail), code
@@ -44,14 +45,16 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         detail = "The form expired or came from another site. Reload the page and try again."
-        return _render(400, "Form expired", detail)
+        return error_response(400, "Form expired", detail)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-        return _render(code, error.name, EXPLANATIONS.get(code, error.description or ""), headers)
+        return error_response(
+            code, error.name, EXPLANATIONS.get(code, error.description or ""), headers
+        )
 
     @app.errorhandler(500)  # unhandled exceptions land here; Flask has logged them already
     def internal_error(error: HTTPException):
-        return _render(500, "Internal Server Error", EXPLANATIONS[500])
+        return error_response(500, "Internal Server Error", EXPLANATIONS[500])
