@@ -9,6 +9,9 @@ from helpdesk import create_app
 from helpdesk.config import ConfigError, build_config, database_url
 from helpdesk.database import db
 
+from .conftest import log_in
+from .factories import make_user
+
 
 def test_health_check_answers_with_the_database(client):
     response = client.get("/healthz")
@@ -113,3 +116,21 @@ def test_the_client_address_is_the_proxys_word_only_when_configured(
     )
     with proxied.app_context():
         assert db.session.scalars(select(LoginFailure.address)).all() == [seen]
+
+
+@pytest.mark.parametrize("page", ["/tickets", "/tickets/new", "/account", "/help/"])
+def test_pages_behind_a_log_in_are_never_stored(app, client, page):
+    with app.app_context():
+        member = make_user()
+        db.session.commit()
+        email = member.email
+    log_in(client, email)
+
+    assert client.get(page).headers["Cache-Control"] == "no-store"
+
+
+def test_api_answers_are_never_stored_and_public_pages_may_be(client):
+    assert client.get("/api/v1/categories").headers["Cache-Control"] == "no-store"
+    assert client.get("/api/openapi.json").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    assert "no-store" not in client.get("/static/style.css").headers.get("Cache-Control", "")

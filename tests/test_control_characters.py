@@ -157,7 +157,7 @@ def test_a_text_area_keeps_tabs_and_line_breaks(app, client):
 def _api_token(runner, scope: str) -> str:
     result = runner.invoke(args=["api", "tokens", "create", "Marketplace", "--scope", scope])
     assert result.exit_code == 0, result.output
-    return result.output.strip().splitlines()[-1]
+    return result.stdout.strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize(

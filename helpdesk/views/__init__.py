@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask_login import current_user
 
 from ..attachments import INLINE_TYPES
 from ..workflow import reporter_label
@@ -61,6 +62,12 @@ def age(moment: datetime) -> str:
 
 
 def _security_headers(response: Response) -> Response:
+    private = request.path.startswith("/api/") or (
+        request.endpoint != "static" and current_user.is_authenticated
+    )
+    if private:
+        # A page behind a log-in, or an API answer, is never kept by a browser or a proxy.
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -26,7 +26,8 @@ def _ingest(runner, tmp_path, raw: bytes, name: str = "mail.eml") -> dict:
     path.write_bytes(raw)
     result = runner.invoke(args=["mail", "ingest", str(path)])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output.strip().splitlines()[-1])
+    [line] = result.stdout.splitlines()  # the command's result; its log goes to stderr
+    return json.loads(line)
 
 
 def _count(app, model) -> int:
