@@ -25,6 +25,7 @@ from email.utils import getaddresses
 
 from ..attachments import clean_filename
 from ..mail.text import CONTROL_CHARACTERS, clean_text, html_to_text
+from . import senders
 
 
 class Unparseable(Exception):
@@ -42,8 +43,10 @@ class MailAttachment:
 @dataclass(frozen=True)
 class ParsedMail:
     message_id: str | None
-    sender: str | None  # the From address, lower-cased
+    sender: str | None  # the one From mailbox, its domain lower-cased; None when ambiguous
     sender_name: str
+    sender_problem: str | None  # why there is no sender: no From, several, a group, garbage…
+    authentication: senders.Authentication | None  # what our receiving server recorded
     recipients: tuple[str, ...]  # To, Cc, Delivered-To, X-Original-To, Envelope-To
     subject: str
     in_reply_to: tuple[str, ...]
@@ -113,12 +116,13 @@ _BOUNCE_SUBJECT = re.compile(
 _DELAY_SUBJECT = re.compile(r"\b(?:delay|delayed|warning)\b", re.IGNORECASE)
 
 
-def parse(raw: bytes, *, max_attachment_bytes: int) -> ParsedMail:
-    """Read a mail message; raises Unparseable (and nothing else) when it is not one."""
+def parse(raw: bytes, *, max_attachment_bytes: int, authserv_id: str | None = None) -> ParsedMail:
+    """Read a mail message; raises Unparseable (and nothing else) when it is not one.
+    `authserv_id` names our receiving server's Authentication-Results headers."""
     if not raw.strip():
         raise Unparseable("the message is empty")
     try:
-        return _parse(raw, max_attachment_bytes)
+        return _parse(raw, max_attachment_bytes, authserv_id)
     except Unparseable:
         raise
     except RecursionError:
@@ -137,14 +141,14 @@ def read_message_id(raw: bytes) -> str | None:
     return _normalise_message_id(headers.get("message-id"))
 
 
-def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMail:
+def _parse(raw: bytes, max_attachment_bytes: int, authserv_id: str | None) -> ParsedMail:
     message = _read(raw)
     if not any(name.lower() in _MAIL_HEADERS for name in message):
         raise Unparseable("it has no mail header (From, To, Subject, Date, Message-ID…)")
     notes: list[str] = []
     body = _Body(max_attachment_bytes, notes)
     body.visit(message, depth=0, with_text=True)
-    sender_name, sender = _first_address(message.get_all("from", []), notes)
+    sender_name, sender, sender_problem = _sender(message, notes)
     recipients = [
         address
         for name in _RECIPIENT_HEADERS
@@ -155,9 +159,13 @@ def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMail:
     in_reply_to = _message_ids(message.get_all("in-reply-to", []))
     references = _message_ids(message.get_all("references", []))
     text = "\n\n".join(body.texts).strip()
-    automated = _automated(message, sender, body.delivery_report)
+    # Automated mail is recognised by what its sender calls itself, even when From is unusable.
+    loose_sender = _first_address(message.get_all("from", []), notes)[1] or _lone_word(
+        message.get("from", "")
+    )
+    automated = _automated(message, loose_sender, body.delivery_report)
     bounced: list[str] = []
-    if automated and _is_bounce(body, sender, subject):
+    if automated and _is_bounce(body, loose_sender, subject):
         bounced = body.returned_ids or [
             *in_reply_to,
             *references,
@@ -167,6 +175,10 @@ def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMail:
         message_id=_normalise_message_id(message.get("message-id")),
         sender=sender,
         sender_name=sender_name,
+        sender_problem=sender_problem,
+        authentication=senders.read_authentication(
+            message.get_all("authentication-results", []), authserv_id
+        ),
         recipients=_unique(recipients),
         subject=subject,
         in_reply_to=in_reply_to,
@@ -528,11 +540,26 @@ def _decode_pending(data: bytearray, charset: str, notes: list[str]) -> str:
     return text
 
 
+def _sender(message: Message, notes: list[str]) -> tuple[str, str | None, str | None]:
+    """(display name, address, None), or ("", None, why) when From names no one mailbox."""
+    try:
+        found = senders.read_from(message.get_all("from", []))
+    except senders.AmbiguousSender as ambiguous:
+        return "", None, str(ambiguous)
+    return _header_text(found.name, notes), found.address.lower(), None
+
+
 def _first_address(values: list[str], notes: list[str]) -> tuple[str, str | None]:
     for value in values:
         for name, address in _addresses(value, notes):
             return name, address
     return "", None
+
+
+def _lone_word(value: str) -> str | None:
+    """A From of one word and no address ("MAILER-DAEMON"), as the sender's local part."""
+    word = value.strip().lower()
+    return word if word and not any(c.isspace() or c in "@<>,;:" for c in word) else None
 
 
 def _addresses(value: str, notes: list[str]) -> list[tuple[str, str]]:
