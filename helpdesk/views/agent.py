@@ -26,6 +26,7 @@ from ..models import (
     Ticket,
     User,
 )
+from ..signing import parse_reference
 from ..workflow import TRANSITIONS, reporter_label
 from .access import agent_required, safe_next
 
@@ -128,7 +129,7 @@ def bulk():
 def _ticket_or_404(reference: str) -> Ticket:
     query = (
         select(Ticket)
-        .where(Ticket.reference == reference.strip().upper())
+        .where(Ticket.reference == parse_reference(reference))
         .options(
             selectinload(Ticket.messages).selectinload(Message.attachments),
             selectinload(Ticket.messages).selectinload(Message.author),
@@ -184,7 +185,7 @@ def _render_ticket(ticket: Ticket, drafts: dict, error: str | None = None, statu
 
 def _merge_into(ticket: Ticket, version: int | None) -> None:
     survivor = db.session.scalar(
-        select(Ticket).where(Ticket.reference == request.form.get("survivor", "").strip().upper())
+        select(Ticket).where(Ticket.reference == parse_reference(request.form.get("survivor")))
     )
     if survivor is None:
         raise InvalidInput({"survivor": ["There is no ticket with that reference."]})
@@ -346,3 +347,4 @@ def delete_canned_reply(canned_id: int):
         db.session.rollback()
         flash(str(error), "error")
     return redirect(url_for(".canned_reply_editor"))
+
