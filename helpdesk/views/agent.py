@@ -3,7 +3,7 @@ Members are refused with 403."""
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,6 +19,7 @@ from ..models import (
     ApiToken,
     AuditEvent,
     CannedReply,
+    InboundMail,
     Message,
     Priority,
     Role,
@@ -348,3 +349,17 @@ def delete_canned_reply(canned_id: int):
         flash(str(error), "error")
     return redirect(url_for(".canned_reply_editor"))
 
+
+# --- mail as it arrived ------------------------------------------------------------------------
+
+
+@bp.get("/mail/<int:inbound_id>/original.eml")
+@agent_required
+def original_mail(inbound_id: int):
+    """The mail exactly as it arrived, as a download (never rendered by the browser)."""
+    mail = db.get_or_404(InboundMail, inbound_id)
+    return Response(
+        mail.raw,
+        mimetype="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="inbound-{mail.id}.eml"'},
+    )
