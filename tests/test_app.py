@@ -113,3 +113,15 @@ def test_the_client_address_is_the_proxys_word_only_when_configured(
     )
     with proxied.app_context():
         assert db.session.scalars(select(LoginFailure.address)).all() == [seen]
+
+
+def test_the_admin_console_is_one_blueprint_and_the_agents_original_mail_is_theirs(app):
+    rules = list(app.url_map.iter_rules())
+    admin = [rule.endpoint for rule in rules if rule.rule.startswith("/admin")]
+    assert len(admin) > 20
+    assert all(endpoint.startswith("admin.") for endpoint in admin), admin
+    original = next(rule for rule in rules if rule.rule.endswith("/original.eml"))
+    assert (original.rule, original.endpoint) == (
+        "/agent/mail/<int:inbound_id>/original.eml",
+        "agent.original_mail",
+    )
