@@ -223,6 +223,12 @@ def people_page(
     return PeoplePage(users=users[:size], next_cursor=next_cursor)
 
 
+def count_by_role() -> dict[Role, int]:
+    """How many accounts have each role, every role listed (the admin dashboard)."""
+    counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    return {role: counts.get(role, 0) for role in Role}
+
+
 def require_admin(actor: User) -> None:
     if actor.role is not Role.ADMIN or not actor.active:
         raise NotAllowed("Only an admin can change people's accounts.")

@@ -269,3 +269,11 @@ def first_response_overdue(ticket: Ticket, now: datetime | None = None) -> bool:
 
 def categories_for_filter() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.sort_order)))
+
+
+def count_by_status() -> dict[Status, int]:
+    """How many tickets are in each status, every status listed (the admin dashboard)."""
+    counts = dict(
+        db.session.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
+    )
+    return {status: counts.get(status, 0) for status in Status}

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, column, false, func, literal_column, selec
 
 from .database import db
 from .models import Message, Ticket
-from .signing import REFERENCE_PREFIX
+from .signing import parse_reference
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 8
@@ -26,13 +26,10 @@ def search_terms(query: str) -> list[str]:
     return [word.lower() for word in _WORD.findall(query)][:MAX_TERMS]
 
 
-REFERENCE = re.compile(rf"^{REFERENCE_PREFIX}[0-9A-Z]{{8}}$")
-
-
 def matching_tickets(query: str) -> ColumnElement[bool]:
     """A condition on Ticket. A reference finds that ticket; other text finds the tickets where
     every word of it (as a word prefix) appears in the subject, or every word in one message."""
-    if REFERENCE.match(reference := query.strip().upper()):
+    if reference := parse_reference(query):
         return Ticket.reference == reference
     terms = search_terms(query)
     if not terms:

@@ -18,6 +18,22 @@ def new_reference() -> str:
     return REFERENCE_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(8))
 
 
+# What people type for a reference: any case, and, as Crockford decodes, the letters that are
+# misread digits (O for 0, I and L for 1). Every letter but U, then: A-T and V-Z. The pattern
+# string is for the API's schema (JSON Schema regexes take no flags, hence both cases).
+REFERENCE_PATTERN = r"^[Hh][Dd]-[0-9A-TV-Za-tv-z]{8}$"
+REFERENCE_IN_TEXT = re.compile(r"\bHD-[0-9A-TV-Z]{8}\b", re.IGNORECASE)
+_MISREAD_DIGITS = str.maketrans("OIL", "011")
+
+
+def parse_reference(text: str | None) -> str | None:
+    """The canonical reference that `text` names (' hd-7k3qx9mb ' -> 'HD-7K3QX9MB'), or None."""
+    typed = (text or "").strip()
+    if not re.fullmatch(REFERENCE_PATTERN, typed):
+        return None
+    return REFERENCE_PREFIX + typed[len(REFERENCE_PREFIX) :].upper().translate(_MISREAD_DIGITS)
+
+
 def new_submission_key() -> str:
     """A one-time key carried by a form, so that submitting it twice makes one ticket."""
     return secrets.token_urlsafe(24)

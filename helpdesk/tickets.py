@@ -34,7 +34,7 @@ from .models import (
     Ticket,
     User,
 )
-from .signing import new_reference
+from .signing import new_reference, parse_reference
 
 SUBJECT_LENGTH = (5, 200)
 BODY_LENGTH = (10, 20_000)
@@ -460,11 +460,10 @@ def reporter_tickets(reporter: User) -> list[Ticket]:
 
 def reporter_ticket(reporter: User, reference: str) -> Ticket | None:
     """The ticket if this member reported it; None both when it is someone else's and missing."""
-    if not reference:
+    reference = parse_reference(reference)
+    if reference is None:
         return None
-    query = select(Ticket).where(
-        Ticket.reference == reference.strip().upper(), Ticket.reporter_id == reporter.id
-    )
+    query = select(Ticket).where(Ticket.reference == reference, Ticket.reporter_id == reporter.id)
     return db.session.scalar(query)
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk import audit, audit_log
+from helpdesk import audit
 from helpdesk.database import db
 from helpdesk.models import ApiToken, AuditEvent, User
 
@@ -193,7 +193,7 @@ NEXT_LINK = re.compile(r'href="(/admin/audit\?[^"]*after=[^"]+)">Next page</a>')
 
 
 def test_pages_follow_each_other_by_keyset(app, client, login_as, monkeypatch):
-    monkeypatch.setattr(audit_log, "PAGE_SIZE", 2)
+    monkeypatch.setattr(audit, "PAGE_SIZE", 2)
     login_as("admin")
     with app.app_context():
         # Three events share one instant: the id breaks the tie, so none is lost or repeated.
@@ -250,7 +250,7 @@ def test_csv_neutralises_formulas_in_every_cell(app, client, login_as):
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.is_streamed
     header, first, second = _rows(response)
-    assert header == list(audit_log.CSV_HEADER)
+    assert header == list(audit.CSV_HEADER)
     assert first[2] == "'" + HOSTILE  # the actor's name
     assert first[4] == reference
     assert first[5] == "'" + HOSTILE  # the ticket's subject
@@ -259,17 +259,17 @@ def test_csv_neutralises_formulas_in_every_cell(app, client, login_as):
     assert second[6] == "'-2+3"
     for row in (first, second):
         for cell in row:
-            assert not cell.startswith(audit_log.FORMULA_STARTS), cell
+            assert not cell.startswith(audit.FORMULA_STARTS), cell
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tcmd", "\rcmd"])
 def test_each_formula_start_gets_an_apostrophe(text):
-    assert audit_log.neutralise(text) == "'" + text
-    assert audit_log.neutralise("plain " + text) == "plain " + text
+    assert audit.neutralise(text) == "'" + text
+    assert audit.neutralise("plain " + text) == "plain " + text
 
 
 def test_csv_keeps_the_filters_and_reads_in_batches(app, client, login_as, monkeypatch):
-    monkeypatch.setattr(audit_log, "CSV_BATCH", 2)
+    monkeypatch.setattr(audit, "CSV_BATCH", 2)
     login_as("admin")
     with app.app_context():
         for minute in range(5):

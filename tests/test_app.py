@@ -134,3 +134,15 @@ def test_api_answers_are_never_stored_and_public_pages_may_be(client):
     assert client.get("/api/openapi.json").headers["Cache-Control"] == "no-store"
     assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
     assert "no-store" not in client.get("/static/style.css").headers.get("Cache-Control", "")
+
+
+def test_the_admin_console_is_one_blueprint_and_the_agents_original_mail_is_theirs(app):
+    rules = list(app.url_map.iter_rules())
+    admin = [rule.endpoint for rule in rules if rule.rule.startswith("/admin")]
+    assert len(admin) > 20
+    assert all(endpoint.startswith("admin.") for endpoint in admin), admin
+    original = next(rule for rule in rules if rule.rule.endswith("/original.eml"))
+    assert (original.rule, original.endpoint) == (
+        "/agent/mail/<int:inbound_id>/original.eml",
+        "agent.original_mail",
+    )

@@ -13,7 +13,6 @@ reporter; anyone else writing to a ticket's reply address starts a report of the
 
 import hashlib
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,7 +47,6 @@ log = logging.getLogger(__name__)
 
 # Received but unprocessed for this long: the process handling it has died.
 STUCK_AFTER = timedelta(minutes=5)
-REFERENCE_IN_SUBJECT = re.compile(r"\bHD-[0-9A-HJKMNP-TV-Z]{8}\b", re.IGNORECASE)
 # The longest chain of merged tickets followed to find where a reply belongs.
 MAX_MERGE_HOPS = 10
 NO_SUBJECT = "(no subject)"
@@ -388,8 +386,8 @@ def _addressed_ticket(inbound: InboundMail, mail: mime.ParsedMail) -> tuple[Tick
             return ticket, "its signed reply address"
     if ticket := _ticket_by_message_ids([*mail.in_reply_to, *reversed(mail.references)]):
         return ticket, "In-Reply-To/References"
-    match = REFERENCE_IN_SUBJECT.search(mail.subject)
-    if match and (ticket := _ticket(match.group().upper())):
+    match = signing.REFERENCE_IN_TEXT.search(mail.subject)
+    if match and (ticket := _ticket(signing.parse_reference(match.group()))):
         return ticket, "the reference in its subject"
     return None
 

@@ -12,21 +12,8 @@ from .control_characters import refuse_control_characters
 
 def register_blueprints(app: Flask) -> None:
     from . import admin, agent, api, auth, help, member, public, webhook
-    from .admin import (
-        articles as admin_articles,
-    )
-    from .admin import (
-        categories as admin_categories,
-    )
-    from .admin import (
-        console as admin_console,
-    )
-    from .admin import (
-        mail as admin_mail,
-    )
 
-    modules = (public, auth, member, agent, admin, api, help, webhook)
-    for module in modules + (admin_articles, admin_console, admin_categories, admin_mail):
+    for module in (public, auth, member, agent, admin, api, help, webhook):
         app.register_blueprint(module.bp)
     app.add_template_filter(reporter_label)
     app.add_template_filter(filesize)

@@ -3,7 +3,7 @@ Members are refused with 403."""
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,6 +19,7 @@ from ..models import (
     ApiToken,
     AuditEvent,
     CannedReply,
+    InboundMail,
     Message,
     Priority,
     Role,
@@ -26,6 +27,7 @@ from ..models import (
     Ticket,
     User,
 )
+from ..signing import parse_reference
 from ..workflow import TRANSITIONS, reporter_label
 from .access import agent_required, safe_next
 
@@ -128,7 +130,7 @@ def bulk():
 def _ticket_or_404(reference: str) -> Ticket:
     query = (
         select(Ticket)
-        .where(Ticket.reference == reference.strip().upper())
+        .where(Ticket.reference == parse_reference(reference))
         .options(
             selectinload(Ticket.messages).selectinload(Message.attachments),
             selectinload(Ticket.messages).selectinload(Message.author),
@@ -184,7 +186,7 @@ def _render_ticket(ticket: Ticket, drafts: dict, error: str | None = None, statu
 
 def _merge_into(ticket: Ticket, version: int | None) -> None:
     survivor = db.session.scalar(
-        select(Ticket).where(Ticket.reference == request.form.get("survivor", "").strip().upper())
+        select(Ticket).where(Ticket.reference == parse_reference(request.form.get("survivor")))
     )
     if survivor is None:
         raise InvalidInput({"survivor": ["There is no ticket with that reference."]})
@@ -346,3 +348,18 @@ def delete_canned_reply(canned_id: int):
         db.session.rollback()
         flash(str(error), "error")
     return redirect(url_for(".canned_reply_editor"))
+
+
+# --- mail as it arrived ------------------------------------------------------------------------
+
+
+@bp.get("/mail/<int:inbound_id>/original.eml")
+@agent_required
+def original_mail(inbound_id: int):
+    """The mail exactly as it arrived, as a download (never rendered by the browser)."""
+    mail = db.get_or_404(InboundMail, inbound_id)
+    return Response(
+        mail.raw,
+        mimetype="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="inbound-{mail.id}.eml"'},
+    )

@@ -20,7 +20,7 @@ from ..categories import active_categories, active_category, active_category_by_
 from ..database import db
 from ..errors import DuplicateSubmission, InvalidInput, TicketClosed
 from ..models import Attachment, Category, Ticket
-from ..signing import new_submission_key
+from ..signing import new_submission_key, parse_reference
 from .access import show_errors
 from .forms import FollowupForm, ReportForm, answer_field
 
@@ -160,7 +160,7 @@ def ticket(reference: str):
 @login_required
 def attachment(reference: str, attachment_id: int):
     """Evidence for the reporter (their public thread only) and agents, sent as a download."""
-    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == parse_reference(reference)))
     file = db.session.get(Attachment, attachment_id)
     if ticket is None or file is None or file.message.ticket_id != ticket.id:
         abort(404)

@@ -1,6 +1,6 @@
 """Writing the help center at /admin/articles: agents and admins (members get 403)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
@@ -14,8 +14,7 @@ from ...markdown import render
 from ...models import Article
 from ..access import agent_required, show_errors
 from ..forms import optional_int
-
-bp = Blueprint("admin_articles", __name__, url_prefix="/admin/articles")
+from . import bp
 
 
 class ArticleForm(FlaskForm):
@@ -51,23 +50,23 @@ def _article_or_404(article_id: int) -> Article:
     return article
 
 
-@bp.get("/")
+@bp.get("/articles/", endpoint="articles")
 @agent_required
-def index():
+def articles_page():
     return render_template(
         "admin/articles.html", rows=articles.overview(), deflection=articles.deflection()
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/articles/new", methods=["GET", "POST"])
 @agent_required
-def new():
+def article_new():
     return _edit(None)
 
 
-@bp.route("/<int:article_id>/edit", methods=["GET", "POST"])
+@bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
 @agent_required
-def edit(article_id: int):
+def article_edit(article_id: int):
     return _edit(_article_or_404(article_id))
 
 
@@ -87,7 +86,7 @@ def _edit(article: Article | None):
                 show_errors(form, invalid)
             else:
                 flash(f"Saved “{saved.title}”.", "success")
-                return redirect(url_for(".edit", article_id=saved.id))
+                return redirect(url_for(".article_edit", article_id=saved.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
         "admin/article_form.html", form=form, article=article, preview=preview
@@ -106,9 +105,9 @@ def _input(form: ArticleForm) -> articles.ArticleInput:
     )
 
 
-@bp.post("/<int:article_id>/publish")
+@bp.post("/articles/<int:article_id>/publish")
 @agent_required
-def publish(article_id: int):
+def article_publish(article_id: int):
     article = _article_or_404(article_id)
     articles.publish(article, current_user)
     db.session.commit()
@@ -116,9 +115,9 @@ def publish(article_id: int):
     return _back(article)
 
 
-@bp.post("/<int:article_id>/unpublish")
+@bp.post("/articles/<int:article_id>/unpublish")
 @agent_required
-def unpublish(article_id: int):
+def article_unpublish(article_id: int):
     article = _article_or_404(article_id)
     articles.unpublish(article, current_user)
     db.session.commit()
@@ -129,5 +128,5 @@ def unpublish(article_id: int):
 def _back(article: Article):
     """To the list when the button was on it, else to the article's page."""
     if request.form.get("back") == "list":
-        return redirect(url_for(".index"))
-    return redirect(url_for(".edit", article_id=article.id))
+        return redirect(url_for(".articles"))
+    return redirect(url_for(".article_edit", article_id=article.id))

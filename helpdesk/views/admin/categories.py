@@ -1,6 +1,6 @@
 """Categories at /admin/categories: list, create, edit, reorder, deactivate. Admins only."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,8 +22,7 @@ from ...database import db
 from ...errors import InvalidInput, NotAllowed
 from ...models import Category, Priority
 from ..access import admin_required, show_errors
-
-bp = Blueprint("admin_categories", __name__, url_prefix="/admin")
+from . import bp
 
 SPARE_QUESTION_ROWS = 2  # empty rows the form offers for new questions
 
@@ -84,9 +83,9 @@ def _category_or_404(category_id: int) -> Category:
     return category
 
 
-@bp.get("/categories")
+@bp.get("/categories", endpoint="categories")
 @admin_required
-def index():
+def categories_page():
     return render_template(
         "admin/categories.html",
         categories=categories.all_categories(),
@@ -96,13 +95,13 @@ def index():
 
 @bp.route("/categories/new", methods=["GET", "POST"])
 @admin_required
-def new():
+def category_new():
     return _edit(None)
 
 
 @bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
 @admin_required
-def edit(category_id: int):
+def category_edit(category_id: int):
     return _edit(_category_or_404(category_id))
 
 
@@ -120,7 +119,7 @@ def _edit(category: Category | None):
             status = 422
         else:
             flash(f"Saved “{saved.name}”.", "success")
-            return redirect(url_for(".index"))
+            return redirect(url_for(".categories"))
     elif form.is_submitted():  # a missing CSRF token, or hours that are not a number
         status = 422
     else:
@@ -210,19 +209,19 @@ def _show_category_errors(form: CategoryForm, invalid: InvalidInput, rows: list[
 
 @bp.post("/categories/<int:category_id>/move")
 @admin_required
-def move(category_id: int):
+def category_move(category_id: int):
     category = _category_or_404(category_id)
     step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if step is None:
         abort(400)
     categories.move_category(current_user, category, step)
     db.session.commit()
-    return redirect(url_for(".index", _anchor=f"category-{category.id}"))
+    return redirect(url_for(".categories", _anchor=f"category-{category.id}"))
 
 
 @bp.post("/categories/<int:category_id>/active")
 @admin_required
-def set_active(category_id: int):
+def category_active(category_id: int):
     category = _category_or_404(category_id)
     active = request.form.get("active") == "1"
     try:
@@ -240,4 +239,4 @@ def set_active(category_id: int):
                 "its tickets stay.",
                 "success",
             )
-    return redirect(url_for(".index"))
+    return redirect(url_for(".categories"))

@@ -1,34 +1,20 @@
 """Mail in: the inbound log with each message's raw source, and the mail addresses (aliases).
+Admins only; the original of a mail in a ticket's thread is on the agent's side."""
 
-Admins only, except the original of a mail in a ticket's thread, which the agents working the
-ticket may open.
-"""
-
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import SelectField, StringField
 
 from ... import aliases, intake
+from ...categories import all_categories
 from ...database import db
 from ...errors import InvalidInput
 from ...intake import inbound_log
 from ...models import Category, InboundMail, InboundOutcome, MailAlias
-from ..access import admin_required, agent_required, show_errors
+from ..access import admin_required, show_errors
 from ..forms import optional_int
-
-bp = Blueprint("admin_mail", __name__)
+from . import bp
 
 # The raw source shown on the page; the whole of it is always a download away.
 SHOWN_SOURCE_BYTES = 200_000
@@ -37,7 +23,7 @@ SHOWN_SOURCE_BYTES = 200_000
 # ---------- Inbound log ----------
 
 
-@bp.get("/admin/inbound")
+@bp.get("/inbound")
 @admin_required
 def inbound():
     outcome = _outcome_filter(request.args.get("outcome", ""))
@@ -60,10 +46,10 @@ def _outcome_filter(value: str) -> InboundOutcome | None:
         abort(400, description="There is no such outcome.")
 
 
-@bp.get("/admin/inbound/<int:inbound_id>")
+@bp.get("/inbound/<int:inbound_id>")
 @admin_required
 def inbound_detail(inbound_id: int):
-    mail = _inbound_or_404(inbound_id)
+    mail = db.get_or_404(InboundMail, inbound_id)
     source = mail.raw[:SHOWN_SOURCE_BYTES].decode("utf-8", errors="replace")
     return render_template(
         "admin/inbound_detail.html",
@@ -74,10 +60,10 @@ def inbound_detail(inbound_id: int):
     )
 
 
-@bp.post("/admin/inbound/<int:inbound_id>/reprocess")
+@bp.post("/inbound/<int:inbound_id>/reprocess")
 @admin_required
 def inbound_reprocess(inbound_id: int):
-    _inbound_or_404(inbound_id)
+    db.get_or_404(InboundMail, inbound_id)
     try:
         result = intake.reprocess(inbound_id)
     except intake.NotReprocessable as refused:
@@ -86,25 +72,6 @@ def inbound_reprocess(inbound_id: int):
         ticket = f" ({result.ticket})" if result.ticket else ""
         flash(f"Processed again: {result.outcome.value}{ticket}. {result.reason or ''}", "success")
     return redirect(url_for(".inbound_detail", inbound_id=inbound_id), code=303)
-
-
-@bp.get("/agent/mail/<int:inbound_id>/original.eml")
-@agent_required
-def original(inbound_id: int):
-    """The mail exactly as it arrived, as a download (never rendered by the browser)."""
-    mail = _inbound_or_404(inbound_id)
-    return Response(
-        mail.raw,
-        mimetype="message/rfc822",
-        headers={"Content-Disposition": f'attachment; filename="inbound-{mail.id}.eml"'},
-    )
-
-
-def _inbound_or_404(inbound_id: int) -> InboundMail:
-    mail = db.session.get(InboundMail, inbound_id)
-    if mail is None:
-        abort(404)
-    return mail
 
 
 # ---------- Mail addresses ----------
@@ -122,9 +89,9 @@ class AliasTestForm(FlaskForm):
     address = StringField("Recipient address")
 
 
-@bp.route("/admin/mail", methods=["GET", "POST"])
+@bp.route("/mail", methods=["GET", "POST"])
 @admin_required
-def mail_addresses_page():
+def mail_addresses():
     form = AliasForm(prefix="alias")
     form.category.choices = [("", "Choose a category")] + _category_choices()
     tester = AliasTestForm(request.args, prefix="test")
@@ -139,7 +106,7 @@ def mail_addresses_page():
             show_errors(form, invalid)
         else:
             flash(f"Mail to {alias.address} now opens {alias.category.name} reports.", "success")
-            return redirect(url_for(".mail_addresses_page"), code=303)
+            return redirect(url_for(".mail_addresses"), code=303)
     return _mail_page(form, tester, status=400 if form.errors else 200)
 
 
@@ -170,7 +137,7 @@ def _mail_page(form: AliasForm, tester: AliasTestForm, status: int):
     ), status
 
 
-@bp.post("/admin/mail/<int:alias_id>/category")
+@bp.post("/mail/<int:alias_id>/category")
 @admin_required
 def alias_category(alias_id: int):
     alias = _alias_or_404(alias_id)
@@ -184,10 +151,10 @@ def alias_category(alias_id: int):
         flash(invalid.messages, "error")
     else:
         flash(f"Mail to {alias.address} now opens {alias.category.name} reports.", "success")
-    return redirect(url_for(".mail_addresses_page"), code=303)
+    return redirect(url_for(".mail_addresses"), code=303)
 
 
-@bp.post("/admin/mail/<int:alias_id>/delete")
+@bp.post("/mail/<int:alias_id>/delete")
 @admin_required
 def alias_delete(alias_id: int):
     alias = _alias_or_404(alias_id)
@@ -195,7 +162,7 @@ def alias_delete(alias_id: int):
     aliases.remove_alias(alias, current_user)
     db.session.commit()
     flash(f"{address} is no longer an alias; its mail now gets the default category.", "success")
-    return redirect(url_for(".mail_addresses_page"), code=303)
+    return redirect(url_for(".mail_addresses"), code=303)
 
 
 def _alias_or_404(alias_id: int) -> MailAlias:
@@ -210,8 +177,7 @@ def _category(category_id: int | None) -> Category | None:
 
 
 def _category_choices() -> list[tuple[int, str]]:
-    categories = db.session.scalars(select(Category).order_by(Category.sort_order, Category.id))
     return [
         (category.id, category.name + ("" if category.active else " (inactive)"))
-        for category in categories
+        for category in all_categories()
     ]

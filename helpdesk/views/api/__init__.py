@@ -5,7 +5,6 @@ commit once, answer. Refusals are problem details (RFC 9457) with the right stat
 """
 
 import hashlib
-import re
 from collections.abc import Callable
 from functools import wraps
 
@@ -31,10 +30,10 @@ from ...errors import (
 from ...extensions import csrf, limiter
 from ...mail import outbox
 from ...models import ApiToken, Message, MessageKind, Source, Ticket, User
+from ...signing import parse_reference
 from ...workflow import reporter_label
 from ..error_pages import problem
 from .schemas import (
-    REFERENCE_PATTERN,
     AttachmentOut,
     CategoryList,
     CategoryOut,
@@ -428,9 +427,10 @@ def categories():
 
 
 def _reference_or_404(reference: str) -> str:
-    if not re.fullmatch(REFERENCE_PATTERN, reference):
+    canonical = parse_reference(reference)
+    if canonical is None:
         raise ApiProblem(404, "Not found", "That is not a ticket reference.")
-    return reference.upper()
+    return canonical
 
 
 def _ticket_or_404(reference: str) -> Ticket:

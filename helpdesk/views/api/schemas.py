@@ -16,6 +16,7 @@ from ...api_tokens import SCOPES
 from ...categories import QuestionKind
 from ...inbox import SORTS, VIEWS
 from ...models import MessageKind, Priority, Source, Status
+from ...signing import REFERENCE_PATTERN
 from ...workflow import REPORTER_LABELS
 
 
@@ -27,7 +28,6 @@ def _without_nul(value: str) -> str:
 
 # Strings with a NUL cannot be stored (PostgreSQL refuses them): refused as input instead.
 Text = Annotated[str, AfterValidator(_without_nul)]
-REFERENCE_PATTERN = r"^[A-Za-z0-9-]{1,16}$"
 # Answers to a category's extra questions, by question key; the domain checks them.
 Answers = Annotated[
     dict[Annotated[Text, Field(max_length=64)], Annotated[Text, Field(max_length=10_000)]],

@@ -1,0 +1,41 @@
+"""The outbox: mail queued, refused by the mail server, or blocked by the privacy guard."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...database import db
+from ...errors import NotAllowed
+from ...mail import outbox
+from ...models import MailStatus, OutboundMail
+from ..access import admin_required
+from . import bp
+
+
+@bp.get("/outbox", endpoint="outbox")
+@admin_required
+def outbox_page():
+    """Queued, failed and blocked mail with the reasons (?status=sent|suppressed|… for others)."""
+    wanted = request.args.get("status")
+    known = {status.value for status in MailStatus}
+    statuses = (MailStatus(wanted),) if wanted in known else outbox.SHOWN_BY_DEFAULT
+    summary = outbox.overview(statuses)
+    return render_template(
+        "admin/outbox.html", summary=summary, statuses=statuses, all_statuses=list(MailStatus)
+    )
+
+
+@bp.post("/outbox/<int:mail_id>/retry")
+@admin_required
+def outbox_retry(mail_id: int):
+    mail = db.session.get(OutboundMail, mail_id)
+    if mail is None:
+        abort(404)
+    try:
+        outbox.retry(mail, current_user)
+        db.session.commit()
+    except NotAllowed as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        flash(f"Mail to {mail.recipient} is queued again.", "success")
+    return redirect(url_for(".outbox"))
