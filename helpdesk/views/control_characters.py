@@ -27,6 +27,9 @@ def refuse_control_characters():
         f"The field “{field}” contains a control character (such as a NUL byte) that cannot "
         "be typed on a keyboard. Remove it and try again."
     )
+    if request.path.startswith("/api/") and field in (request.view_args or {}):
+        # What a path names does not exist: the API answers as it does for any unknown name.
+        return error_response(404, "Not found", detail)
     if request.path.startswith("/api/"):
         errors = [{"field": field, "detail": "Remove the control character."}]
         return error_response(422, "Invalid input", detail, errors=errors)
