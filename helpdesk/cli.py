@@ -233,7 +233,11 @@ def reprocess_mail(inbound_id: int | None, quarantined: bool) -> None:
     if (inbound_id is None) == (not quarantined):
         raise click.UsageError("Give either an INBOUND_ID or --quarantined.")
     try:
-        results = intake.reprocess_quarantined() if quarantined else [intake.reprocess(inbound_id)]
+        # The command line acts as the system: no actor.
+        if quarantined:
+            results = intake.reprocess_quarantined()
+        else:
+            results = [intake.reprocess(None, inbound_id)]
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     for result in results:

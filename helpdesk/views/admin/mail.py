@@ -79,7 +79,7 @@ def inbound_detail(inbound_id: int):
 def inbound_reprocess(inbound_id: int):
     _inbound_or_404(inbound_id)
     try:
-        result = intake.reprocess(inbound_id)
+        result = intake.reprocess(current_user, inbound_id)
     except intake.NotReprocessable as refused:
         flash(str(refused), "error")
     else:
@@ -148,15 +148,11 @@ def _mail_page(form: AliasForm, tester: AliasTestForm, status: int):
     route = None
     if tester.address.data:
         try:
-            route = aliases.test_address(
-                tester.address.data,
-                reply_domain=config["HELPDESK_REPLY_DOMAIN"],
-                secret=config["SECRET_KEY"],
-            )
+            route = aliases.test_address(tester.address.data)
         except InvalidInput as invalid:
             show_errors(tester, invalid)
     support = config["HELPDESK_SUPPORT_ADDRESS"]
-    support_category, support_why = intake.category_for([support])
+    support_category, support_why = aliases.category_for([support])
     return render_template(
         "admin/mail.html",
         form=form,
