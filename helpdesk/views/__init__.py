@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from flask import Flask, Response
 
 from ..attachments import INLINE_TYPES
-from ..workflow import reporter_label
+from ..reporter_view import status_label
 
 
 def register_blueprints(app: Flask) -> None:
@@ -26,7 +26,7 @@ def register_blueprints(app: Flask) -> None:
     modules = (public, auth, member, agent, admin, api, help, webhook)
     for module in modules + (admin_articles, admin_console, admin_categories, admin_mail):
         app.register_blueprint(module.bp)
-    app.add_template_filter(reporter_label)
+    app.add_template_filter(status_label, "reporter_label")
     app.add_template_filter(filesize)
     app.add_template_filter(when)
     app.add_template_filter(age)
