@@ -107,14 +107,14 @@ SEND = """
 import json, sys, time
 from bench.common import peak_rss_mib
 from helpdesk import create_app
-from helpdesk.mail import outbox
+from helpdesk.mail import sender
 app = create_app()
 with app.app_context():
-    worker, batch, sent = outbox.worker_name(), int(sys.argv[1]), 0
+    worker, batch, sent = sender.worker_name(), int(sys.argv[1]), 0
     print("ready", flush=True)
     sys.stdin.readline()
     started = time.time()
-    while (report := outbox.send_due(worker=worker, batch_size=batch)).claimed:
+    while (report := sender.send_due(worker=worker, batch_size=batch)).claimed:
         sent += report.sent
     finished = time.time()
 print(json.dumps({"sent": sent, "started": started, "finished": finished,

@@ -1,14 +1,17 @@
 """The support address's aliases, each filing new mail under a category (abuse@ to harassment)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import accounts, audit, intake, signing
+from . import accounts, audit
 from .database import db
 from .errors import InvalidInput
+from .mail.addresses import alias_for, is_our_address, reference_from_reply_address
 from .models import Category, MailAlias, User
 
 
@@ -86,15 +89,15 @@ class RouteTest:
     explanation: str
 
 
-def test_address(address: str, *, reply_domain: str, secret: str) -> RouteTest:
+def test_address(address: str) -> RouteTest:
     """What intake would do with a new mail to `address`, for the alias tester."""
     address = address.strip().lower()
     if "@" not in address:
         raise InvalidInput({"address": ["Enter a full address, such as abuse@example.com."]})
-    if not intake.is_our_address(address):
+    if not is_our_address(address):
         return RouteTest(address, False, None, "Not one of our addresses: the listener refuses it.")
-    reference = signing.reference_from_reply_address(address, reply_domain, secret)
-    category, why = intake.category_for([address])
+    reference = reference_from_reply_address(address)
+    category, why = category_for([address])
     if reference:
         return RouteTest(
             address,
@@ -104,3 +107,23 @@ def test_address(address: str, *, reply_domain: str, secret: str) -> RouteTest:
             f"else's starts a new report ({why}).",
         )
     return RouteTest(address, True, category, why[0].upper() + why[1:] + ".")
+
+
+def category_for(addresses: Sequence[str]) -> tuple[Category | None, str]:
+    """The category an alias among the recipients chooses, else the default one; and why.
+    None only when no category is active."""
+    for address in addresses:
+        alias = alias_for(address)
+        if alias is not None and alias.category.active:
+            return alias.category, f"category {alias.category.slug} from {alias.address}"
+    return default_category(), "default category"
+
+
+def default_category() -> Category | None:
+    """HELPDESK_INTAKE_DEFAULT_CATEGORY when it is active, else the first active category."""
+    slug = current_app.config["HELPDESK_INTAKE_DEFAULT_CATEGORY"]
+    category = db.session.scalar(select(Category).where(Category.slug == slug, Category.active))
+    category = category or db.session.scalar(
+        select(Category).where(Category.active).order_by(Category.sort_order, Category.id)
+    )
+    return category

@@ -11,8 +11,8 @@ from . import audit, tickets, workflow
 from .database import db
 from .errors import InvalidInput, NotAllowed
 from .models import CannedReply, Message, Priority, Role, Status, Ticket, User
+from .reporter_view import TEAM_NAME, first_name, public_facts
 
-TEAM_NAME = "Trust & Safety team"
 TITLE_LENGTH = 120
 BODY_LENGTH = 10_000
 
@@ -49,18 +49,16 @@ class CannedReplyInput:
 
 
 def context_for(ticket: Ticket, agent: User) -> dict[str, str]:
-    """The placeholders' values: the reporter's own name and the ticket's public facts only."""
+    """The placeholders' values: the reporter's own name and the ticket's public facts only,
+    as the reporter view gives them to mail."""
+    facts = public_facts(ticket)
     return {
-        "reporter_first_name": _first_name(ticket.reporter.display_name),
-        "reference": ticket.reference,
-        "category": ticket.category.name,
-        "agent_first_name": _first_name(agent.display_name),
-        "team_name": TEAM_NAME,
+        "reporter_first_name": facts["first_name"],
+        "reference": facts["reference"],
+        "category": facts["category"],
+        "agent_first_name": first_name(agent.display_name),
+        "team_name": facts["team_name"],
     }
-
-
-def _first_name(display_name: str) -> str:
-    return display_name.split()[0] if display_name.strip() else "there"
 
 
 def render(body: str, *, ticket: Ticket, agent: User) -> str:

@@ -13,7 +13,7 @@ from . import accounts, api_tokens, intake, seed, tickets
 from .database import db
 from .errors import DomainError
 from .intake.channels import imap, lmtp, mailboxes
-from .mail import outbox
+from .mail import sender
 from .models import ApiToken, Role
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -92,9 +92,9 @@ def send_mail(loop: bool, interval: float) -> None:
     """Send the mail that is due, batch by batch; with --loop, keep at it until SIGTERM or
     Ctrl-C, which let the batch in hand finish."""
     stop = _stop_event() if loop else threading.Event()
-    worker = outbox.worker_name()
+    worker = sender.worker_name()
     while not stop.is_set():
-        report = outbox.send_due(worker=worker)
+        report = sender.send_due(worker=worker)
         if report.claimed:
             click.echo(f"Outbox: {report}.")
         elif not loop:
@@ -233,7 +233,11 @@ def reprocess_mail(inbound_id: int | None, quarantined: bool) -> None:
     if (inbound_id is None) == (not quarantined):
         raise click.UsageError("Give either an INBOUND_ID or --quarantined.")
     try:
-        results = intake.reprocess_quarantined() if quarantined else [intake.reprocess(inbound_id)]
+        # The command line acts as the system: no actor.
+        if quarantined:
+            results = intake.reprocess_quarantined()
+        else:
+            results = [intake.reprocess(None, inbound_id)]
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     for result in results:

@@ -15,6 +15,7 @@ from . import accounts, audit, signing
 from .database import db, utcnow
 from .errors import EmailTaken, InvalidInput, ResetLinkInvalid
 from .mail import outbox
+from .mail.addresses import external_url
 from .models import MailKind, OutboundMail, Role, User
 from .password_reset import password_fingerprint, signed_account
 
@@ -36,7 +37,7 @@ def invite(email: str, display_name: str, role: Role | str, actor: User) -> Outb
         accounts.change_role(user, role, actor)
         user.display_name = display_name
     token = signing.invite_token(user.id, password_fingerprint(user), _secret())
-    invite_url = outbox.external_url("auth.accept_invite", token=token)
+    invite_url = external_url("auth.accept_invite", token=token)
     mail = outbox.enqueue(MailKind.ACCOUNT_INVITE, user=user, actor=actor, invite_url=invite_url)
     audit.record(
         actor,

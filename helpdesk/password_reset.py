@@ -15,6 +15,7 @@ from . import accounts, audit, signing
 from .database import db
 from .errors import ResetLinkInvalid
 from .mail import outbox
+from .mail.addresses import external_url
 from .models import MailKind, User
 
 
@@ -29,7 +30,7 @@ def request_reset(email: str) -> None:
     if user is None or not user.active:
         return
     token = signing.password_reset_token(user.id, password_fingerprint(user), _secret())
-    reset_url = outbox.external_url("auth.reset_password", token=token)
+    reset_url = external_url("auth.reset_password", token=token)
     outbox.enqueue(MailKind.PASSWORD_RESET, user=user, actor=None, reset_url=reset_url)
     audit.record(None, "user.password_reset_requested", target=f"user:{user.id}")
 

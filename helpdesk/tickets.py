@@ -34,6 +34,7 @@ from .models import (
     Ticket,
     User,
 )
+from .reporter_view import public_thread  # noqa: F401  the API reads it here until merged
 from .signing import new_reference, parse_reference
 
 SUBJECT_LENGTH = (5, 200)
@@ -465,11 +466,6 @@ def reporter_ticket(reporter: User, reference: str) -> Ticket | None:
         return None
     query = select(Ticket).where(Ticket.reference == reference, Ticket.reporter_id == reporter.id)
     return db.session.scalar(query)
-
-
-def public_thread(ticket: Ticket) -> list[Message]:
-    """What the reporter may read (P1, P2): their own messages and agents' public replies."""
-    return [message for message in ticket.messages if message.is_public]
 
 
 def _agent_may_change(ticket: Ticket, actor: User, version: int | None) -> None:

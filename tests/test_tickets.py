@@ -84,17 +84,6 @@ def test_a_reply_stamps_the_first_response_once(app_context):
     assert ticket.first_response_at == first is not None
 
 
-def test_the_public_thread_leaves_out_notes(app_context):
-    agent = make_user("agent")
-    ticket = make_ticket()
-    tickets.add_note(ticket, agent, "Same member as HD-XXXX, account under review")
-    tickets.post_reply(ticket, agent, "Thank you for your report.")
-    assert [m.body for m in tickets.public_thread(ticket)] == [
-        ticket.messages[0].body,
-        "Thank you for your report.",
-    ]
-
-
 def test_assigning_to_a_member_is_refused(app_context):
     agent = make_user("agent")
     with pytest.raises(NotAllowed):

@@ -78,14 +78,3 @@ def test_solving_and_closing_stamp_the_times(app_context):
     workflow.change_status(ticket, Status.SOLVED, agent)
     workflow.change_status(ticket, Status.CLOSED, agent)
     assert ticket.closed_at >= ticket.solved_at
-
-
-def test_reporters_see_only_coarse_labels():
-    assert {workflow.reporter_label(status) for status in Status} == {
-        "Received",
-        "In review",
-        "Awaiting your reply",
-        "Solved",
-        "Closed",
-    }
-    assert workflow.reporter_label(Status.ON_HOLD) == workflow.reporter_label(Status.OPEN)

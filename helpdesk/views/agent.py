@@ -27,8 +27,9 @@ from ..models import (
     Ticket,
     User,
 )
+from ..reporter_view import status_label
 from ..signing import parse_reference
-from ..workflow import TRANSITIONS, reporter_label
+from ..workflow import TRANSITIONS
 from .access import agent_required, safe_next
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -169,7 +170,7 @@ def _render_ticket(ticket: Ticket, drafts: dict, error: str | None = None, statu
     return render_template(
         "agent/ticket.html",
         ticket=ticket,
-        reporter_label=reporter_label(ticket.status),
+        reporter_label=status_label(ticket.status),
         next_statuses=sorted(TRANSITIONS[ticket.status], key=list(Status).index),
         priorities=list(Priority),
         categories=active_categories(),

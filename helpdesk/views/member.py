@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import articles, tickets
+from .. import articles, reporter_view, tickets
 from ..attachments import INLINE_TYPES, current_store
 from ..categories import active_categories, active_category, active_category_by_slug
 from ..database import db
@@ -152,7 +152,7 @@ def ticket(reference: str):
             return redirect(url_for(".ticket", reference=ticket.reference))
     status = 422 if form.errors else 200
     return render_template(
-        "member/ticket.html", ticket=ticket, thread=tickets.public_thread(ticket), form=form
+        "member/ticket.html", report=reporter_view.for_reporter(ticket), form=form
     ), status
 
 

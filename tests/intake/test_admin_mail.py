@@ -237,12 +237,12 @@ def test_inbound_rows_keep_the_envelope(app):
 def test_a_quarantined_mail_still_shows_who_sent_what(
     client, runner, tmp_path, login_as, monkeypatch
 ):
-    from helpdesk import intake
+    from helpdesk.intake import routing
 
     def broken(*args):
         raise RuntimeError("a bug in routing")
 
-    monkeypatch.setattr(intake, "_sender_account", broken)
+    monkeypatch.setattr(routing, "_sender_account", broken)
     line = _ingest(runner, tmp_path, REPORT)
     assert line["outcome"] == "quarantined" and "RuntimeError" in line["reason"]
     login_as("admin")
@@ -264,3 +264,23 @@ def test_an_inbound_log_page_costs_the_same_queries_whatever_its_length(
     ingest_reports(3, 8)
     many = count_queries(lambda: client.get("/admin/inbound"))
     assert few == many
+
+
+@pytest.mark.parametrize("role", ["member", "agent"])
+def test_only_an_admin_or_the_system_runs_a_message_through_intake_again(
+    app, runner, tmp_path, role
+):
+    from helpdesk import intake
+    from helpdesk.errors import NotAllowed
+
+    from ..factories import make_user
+
+    looped = REPORT.replace(b"member@example.com", b"support@helpdesk.example")
+    line = _ingest(runner, tmp_path, looped)
+    assert line["outcome"] == "ignored"
+    with app.app_context():
+        with pytest.raises(NotAllowed):
+            intake.reprocess(make_user(role), line["inbound_id"])
+        admin = make_user("admin")
+        assert intake.reprocess(admin, line["inbound_id"]).inbound_id == line["inbound_id"]
+        assert intake.reprocess(None, line["inbound_id"]).inbound_id == line["inbound_id"]

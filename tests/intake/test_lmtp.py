@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from helpdesk import intake
 from helpdesk.database import db
 from helpdesk.intake.channels import lmtp
+from helpdesk.mail import addresses
 from helpdesk.models import InboundMail, InboundOutcome, Source, Ticket
 
 from ..outbound.mailserver import free_port
@@ -202,7 +203,7 @@ def test_a_failure_while_checking_a_recipient_is_temporary(app, lmtp_port, monke
     def database_down(address):
         raise ConnectionError("the database is down")
 
-    monkeypatch.setattr(intake, "is_our_address", database_down)
+    monkeypatch.setattr(addresses, "is_our_address", database_down)
     with smtplib.LMTP(HOST, lmtp_port) as client:
         client.ehlo()
         client.mail(MEMBER)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from helpdesk.database import db
-from helpdesk.mail import outbox
+from helpdesk.mail import outbox, sender
 from helpdesk.models import AuditEvent, MailKind, MailStatus, OutboundMail, User
 
 from ..conftest import log_in, submit
@@ -73,7 +73,7 @@ def test_an_invitation_written_to_anyone_else_is_blocked_and_never_sent(
         assert all("who is not the account's owner" in mail.reason for mail in blocked)
         blocked_events = select(func.count()).where(AuditEvent.action == "mail.blocked")
         assert db.session.scalar(blocked_events) == 2
-        assert outbox.send_due().sent == 1
+        assert sender.send_due().sent == 1
     assert [mail["To"] for mail in smtp_server.received] == [INVITEE]
 
 
@@ -85,5 +85,5 @@ def test_invitations_are_not_held_to_the_hourly_limit(app, client, admin, smtp_s
     with app.app_context():
         statuses = db.session.scalars(select(OutboundMail.status)).all()
         assert statuses == [MailStatus.QUEUED] * (limit + 1)
-        assert outbox.send_due().sent == limit + 1
+        assert sender.send_due().sent == limit + 1
     assert [mail["To"] for mail in smtp_server.received] == [INVITEE] * (limit + 1)

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from helpdesk import signing, tickets
 from helpdesk.database import db, utcnow
 from helpdesk.errors import MailBlocked
-from helpdesk.mail import outbox
+from helpdesk.mail import outbox, sender
 from helpdesk.models import (
     AuditEvent,
     Category,
@@ -37,9 +37,9 @@ from .mailserver import MailServer, app_sending_to, folded, plain_text
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _send_due(app, **options) -> outbox.BatchReport:
+def _send_due(app, **options) -> sender.BatchReport:
     with app.app_context():
-        return outbox.send_due(**options)
+        return sender.send_due(**options)
 
 
 def _mails(app) -> list[OutboundMail]:
@@ -344,7 +344,7 @@ def test_a_mail_whose_senders_keep_dying_is_given_up(app, reported_ticket, smtp_
 
 @pytest.mark.parametrize("attempts", range(1, 12))
 def test_the_retry_delay_doubles_with_jitter_up_to_a_cap(attempts):
-    delay = outbox.retry_delay(attempts, base=60, cap=3600).total_seconds()
+    delay = sender.retry_delay(attempts, base=60, cap=3600).total_seconds()
     full = min(3600, 60 * 2 ** (attempts - 1))
     assert full / 2 <= delay <= full
 
@@ -400,13 +400,13 @@ def test_two_senders_send_each_mail_exactly_once(app, smtp_server):
         db.session.commit()
     start = threading.Barrier(2)
 
-    def sender():
+    def send_until_empty():
         with app.app_context():
             start.wait()
-            while outbox.send_due(batch_size=3).claimed:
+            while sender.send_due(batch_size=3).claimed:
                 pass
 
-    threads = [threading.Thread(target=sender) for _ in range(2)]
+    threads = [threading.Thread(target=send_until_empty) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -432,7 +432,7 @@ def test_a_claim_skips_mail_another_sender_holds_locked(app, smtp_server):
             )
             # Waiting for those rows would fail the test instead of hanging it.
             db.session.execute(text("SET lock_timeout = '5s'"))
-            report = outbox.send_due()
+            report = sender.send_due()
             other.rollback()
     assert report.sent == 2
     assert {m.id for m in _mails(app) if m.status is MailStatus.QUEUED} == set(locked)
@@ -454,7 +454,7 @@ def test_outbox_send_loop_sends_as_mail_comes_and_stops_on_sigterm(
 ):
     log = tmp_path / "sender.log"
     with log.open("w") as output:
-        sender = subprocess.Popen(
+        worker = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "send", "--loop"],
             cwd=ROOT,
             env=_worker_environment(database_url, smtp_server),
@@ -464,8 +464,8 @@ def test_outbox_send_loop_sends_as_mail_comes_and_stops_on_sigterm(
         try:
             assert smtp_server.arrived.wait(timeout=60), log.read_text()
         finally:
-            sender.send_signal(signal.SIGTERM)
-            exit_code = sender.wait(timeout=60)
+            worker.send_signal(signal.SIGTERM)
+            exit_code = worker.wait(timeout=60)
     assert exit_code == 0, log.read_text()
     assert len(smtp_server.received) == 1
     assert "sent 1" in log.read_text()
@@ -513,10 +513,10 @@ def test_members_and_agents_cannot_open_the_outbox(client, login_as):
 
 # Modules that may touch a mail-sending library, and which ones.
 MAIL_LIBRARIES = {"flask_mail", "smtplib", "email.mime"}
-ALLOWED_MAIL_IMPORTS = {"outbox.py": {"flask_mail", "smtplib"}, "extensions.py": {"flask_mail"}}
+ALLOWED_MAIL_IMPORTS = {"sender.py": {"flask_mail", "smtplib"}, "extensions.py": {"flask_mail"}}
 
 
-def test_no_module_but_the_outbox_can_send_mail():
+def test_no_module_but_the_sender_can_send_mail():
     for path in (ROOT / "helpdesk").rglob("*.py"):
         used = {
             name
@@ -577,4 +577,4 @@ def test_every_mail_sent_at_runtime_goes_through_the_outbox(
         MailKind.ACCOUNT_INVITE,
     ]
     assert _send_due(app).sent == 5
-    assert senders == ["helpdesk.mail.outbox"] * 5
+    assert senders == ["helpdesk.mail.sender"] * 5

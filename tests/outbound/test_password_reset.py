@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from helpdesk import accounts
 from helpdesk.database import db
-from helpdesk.mail import outbox
+from helpdesk.mail import sender
 from helpdesk.models import MailStatus, OutboundMail, Role, User
 
 from ..conftest import CSRF_INPUT, log_in, submit
@@ -31,7 +31,7 @@ def member(app) -> str:
 def _ask_for_link(app, client, email: str):
     response = submit(client, "/password/reset", {"email": email})
     with app.app_context():
-        outbox.send_due()
+        sender.send_due()
     return response
 
 
@@ -110,7 +110,7 @@ def test_the_link_is_built_on_the_configured_address_not_the_requests_host(
     form = {"csrf_token": CSRF_INPUT.search(page).group(1), "email": member}
     assert client.post("/password/reset", data=form, base_url=evil).status_code == 200
     with app.app_context():
-        outbox.send_due()
+        sender.send_due()
     assert "evil.example" not in plain_text(smtp_server.received[0])
     assert _link(smtp_server).startswith("/password/reset/")
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from helpdesk import canned_replies, password_reset, seed, tickets
 from helpdesk.database import db
 from helpdesk.errors import MailBlocked
-from helpdesk.mail import outbox
+from helpdesk.mail import addresses, outbox, sender
 from helpdesk.mail.privacy import Draft, Protected, check_outbound, normalise
 from helpdesk.models import (
     AuditEvent,
@@ -251,12 +251,12 @@ def test_no_mail_kind_names_the_reported_party_or_quotes_a_note(
         # Invitations go to new staff, never to a reporter; one is written to the reporter's
         # account here so that every kind is rendered with the reported party in the database.
         reporter = db.session.scalar(select(User).where(User.email == REPORTER))
-        invite_url = outbox.external_url("auth.accept_invite", token="token")
+        invite_url = addresses.external_url("auth.accept_invite", token="token")
         outbox.enqueue(MailKind.ACCOUNT_INVITE, user=reporter, actor=None, invite_url=invite_url)
         db.session.commit()
         kinds = db.session.scalars(select(OutboundMail.kind)).all()
         assert set(kinds) == set(MailKind)
-        assert outbox.send_due().sent == len(kinds) == 8
+        assert sender.send_due().sent == len(kinds) == 8
     _assert_nothing_names_the_reported_party(smtp_server)
 
 
@@ -271,7 +271,7 @@ def test_no_seeded_canned_reply_names_the_reported_party(app, reported_tickets, 
                 text = canned_replies.render(body, ticket=ticket, agent=_agent())
                 tickets.post_reply(ticket, _agent(), text)  # MailBlocked would fail the test
         db.session.commit()
-        outbox.send_due(batch_size=100)
+        sender.send_due(batch_size=100)
     replies = [m for m in smtp_server.received if m["Subject"].startswith("About your report")]
     assert len(replies) == 2 * len(defaults)
     _assert_nothing_names_the_reported_party(smtp_server)
@@ -295,7 +295,7 @@ def test_mail_to_the_reported_party_or_anyone_but_the_reporter_is_refused(
         assert "the account's owner" in refused[-1].reason
         blocked_events = select(func.count()).where(AuditEvent.action == "mail.blocked")
         assert db.session.scalar(blocked_events) == 3
-        outbox.send_due()
+        sender.send_due()
     assert {mail["To"] for mail in smtp_server.received} == {REPORTER}
 
 
@@ -324,7 +324,7 @@ def test_a_reply_quoting_an_internal_note_is_not_posted_and_the_refusal_is_kept(
         )
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "mail.blocked"))
         assert (event.actor_id, event.ticket_id) == (_agent().id, reported_tickets[0])
-        assert outbox.send_due().sent == 2  # the two reports' acknowledgments, nothing more
+        assert sender.send_due().sent == 2  # the two reports' acknowledgments, nothing more
     assert not any(
         folded("account suspended") in folded(everything_in(m)) for m in smtp_server.received
     )

@@ -25,6 +25,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask import Flask, current_app
 
 from ... import intake
+from ...mail import addresses
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ class _Handler:
     async def handle_RCPT(
         self, server: _Replies, session: Session, envelope: Envelope, address: str, options
     ) -> str:
-        if not await self._in_app(intake.is_our_address, address):
+        if not await self._in_app(addresses.is_our_address, address):
             log.info("refused recipient %s from %s", address, _peer(session))
             return NOT_OURS
         envelope.rcpt_tos.append(address)

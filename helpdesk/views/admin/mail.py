@@ -65,7 +65,7 @@ def inbound_detail(inbound_id: int):
 def inbound_reprocess(inbound_id: int):
     db.get_or_404(InboundMail, inbound_id)
     try:
-        result = intake.reprocess(inbound_id)
+        result = intake.reprocess(current_user, inbound_id)
     except intake.NotReprocessable as refused:
         flash(str(refused), "error")
     else:
@@ -115,15 +115,11 @@ def _mail_page(form: AliasForm, tester: AliasTestForm, status: int):
     route = None
     if tester.address.data:
         try:
-            route = aliases.test_address(
-                tester.address.data,
-                reply_domain=config["HELPDESK_REPLY_DOMAIN"],
-                secret=config["SECRET_KEY"],
-            )
+            route = aliases.test_address(tester.address.data)
         except InvalidInput as invalid:
             show_errors(tester, invalid)
     support = config["HELPDESK_SUPPORT_ADDRESS"]
-    support_category, support_why = intake.category_for([support])
+    support_category, support_why = aliases.category_for([support])
     return render_template(
         "admin/mail.html",
         form=form,

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ...database import db
 from ...errors import NotAllowed
-from ...mail import outbox
+from ...mail import admin as mail_admin
 from ...models import MailStatus, OutboundMail
 from ..access import admin_required
 from . import bp
@@ -17,8 +17,8 @@ def outbox_page():
     """Queued, failed and blocked mail with the reasons (?status=sent|suppressed|… for others)."""
     wanted = request.args.get("status")
     known = {status.value for status in MailStatus}
-    statuses = (MailStatus(wanted),) if wanted in known else outbox.SHOWN_BY_DEFAULT
-    summary = outbox.overview(statuses)
+    statuses = (MailStatus(wanted),) if wanted in known else mail_admin.SHOWN_BY_DEFAULT
+    summary = mail_admin.overview(statuses)
     return render_template(
         "admin/outbox.html", summary=summary, statuses=statuses, all_statuses=list(MailStatus)
     )
@@ -31,7 +31,7 @@ def outbox_retry(mail_id: int):
     if mail is None:
         abort(404)
     try:
-        outbox.retry(mail, current_user)
+        mail_admin.retry(current_user, mail)
         db.session.commit()
     except NotAllowed as refused:
         db.session.rollback()
