@@ -36,8 +36,10 @@ def can_change(current: Status, to: Status) -> bool:
     return to in TRANSITIONS[current]
 
 
-def change_status(ticket: Ticket, to: Status, actor: User | None) -> None:
-    """Move a ticket to another status, stamping solved/closed times and recording who did it."""
+def change_status(actor: User | None, ticket: Ticket, to: Status) -> None:
+    """Move a ticket to another status, stamping solved/closed times and recording who did it.
+
+    The state machine only: the caller has checked that the actor (None: the system) may."""
     if not can_change(ticket.status, to):
         raise TransitionRefused(
             f"A ticket that is {ticket.status.value.replace('_', ' ')} "

@@ -331,7 +331,7 @@ def _decide(inbound: InboundMail, mail: mime.ParsedMail) -> _Decision:
         )
     try:
         message = tickets.add_followup(
-            ticket, reporter, _followup_text(mail), origin=Source.EMAIL, files=_store_files(mail)
+            reporter, ticket, _followup_text(mail), origin=Source.EMAIL, files=_store_files(mail)
         )
     except DomainError as refused:
         raise _Quarantine(f"the follow-up was refused: {refused}") from None

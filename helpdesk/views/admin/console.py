@@ -157,7 +157,7 @@ def create_token():
         return _tokens_page(form, status=400)
     try:
         created = api_tokens.create_token(
-            form.name.data or "", form.scopes.data or [], current_user
+            current_user, form.name.data or "", form.scopes.data or []
         )
         db.session.commit()
     except InvalidInput as invalid:
@@ -174,7 +174,7 @@ def revoke_token(token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None:
         abort(404)
-    api_tokens.revoke(token, current_user)
+    api_tokens.revoke(current_user, token)
     db.session.commit()
     flash(f"Revoked “{token.name}”: it no longer works.", "success")
     return redirect(url_for(".tokens"))
@@ -236,7 +236,7 @@ def _refused(error: DomainError):
 def change_role(user_id: int):
     user = _user_or_404(user_id)
     try:
-        accounts.change_role(user, request.form.get("role", ""), current_user)
+        accounts.change_role(current_user, user, request.form.get("role", ""))
         db.session.commit()
     except (InvalidInput, NotAllowed) as error:
         return _refused(error)
@@ -250,7 +250,7 @@ def set_active(user_id: int):
     user = _user_or_404(user_id)
     active = request.form.get("active") == "1"
     try:
-        accounts.set_active(user, active, current_user)
+        accounts.set_active(current_user, user, active)
         db.session.commit()
     except (InvalidInput, NotAllowed) as error:
         return _refused(error)
@@ -289,7 +289,7 @@ def invite():
     if form.validate_on_submit():
         try:
             mail = invites.invite(
-                form.email.data, form.display_name.data, form.role.data or "", current_user
+                current_user, form.email.data, form.display_name.data, form.role.data or ""
             )
             db.session.commit()
         except InvalidInput as invalid:
