@@ -465,3 +465,39 @@ def test_api_token_agents_are_not_offered_as_assignees(app, client):
     assignees = re.search(r'<select id="assignee" name="assignee">(.*?)</select>', page, re.S)
     assert "Priya Raman" in assignees.group(1)
     assert token_agent == "API: Moderation bot" and token_agent not in page
+
+
+def _unassignable(app) -> dict[str, int]:
+    """A deactivated agent and the user an API token acts as, by what they are."""
+    with app.app_context():
+        gone = make_user("agent", display_name="Left The Team")
+        gone.active = False
+        token, _secret = api_tokens.create_token(None, "Moderation bot", ["tickets:write"])
+        db.session.commit()
+        return {"deactivated agent": gone.id, "service user": token.user.id}
+
+
+@pytest.mark.parametrize("who", ["deactivated agent", "service user"])
+def test_the_ticket_page_refuses_an_assignee_who_cannot_work_tickets(app, client, who):
+    _agent(app, client)
+    reference = _ticket(app)
+    response = _act(client, reference, "assign", {"assignee": str(_unassignable(app)[who])})
+    assert response.status_code == 422
+    assert "cannot be assigned tickets" in response.get_data(as_text=True)
+    assert _load(app, reference).assignee_id is None
+
+
+@pytest.mark.parametrize("who", ["deactivated agent", "service user"])
+def test_bulk_assign_refuses_an_assignee_who_cannot_work_tickets(app, client, who):
+    _agent(app, client)
+    reference = _ticket(app)
+    response = submit(
+        client,
+        "/agent/bulk",
+        {"action": "assign", "assign_value": str(_unassignable(app)[who]), "ticket": [reference]},
+        page="/agent/",
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "0 tickets changed." in page and "cannot be assigned tickets" in page
+    assert _load(app, reference).assignee_id is None

@@ -616,3 +616,23 @@ def test_unknown_api_paths_answer_problem_details(client):
     response = client.delete("/api/v1/categories")
     assert_problem(response, 405)
     assert "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize("who", ["deactivated agent", "service user"])
+def test_patch_refuses_an_assignee_who_cannot_work_tickets(app, client, agent_headers, who):
+    with app.app_context():
+        reference = make_ticket().reference
+        gone = make_user(role="agent")
+        gone.active = False
+        token, _secret = api_tokens.create_token(None, "Other bot", ["tickets:write"])
+        db.session.commit()
+        assignee = {"deactivated agent": gone.id, "service user": token.user.id}[who]
+    url = f"/api/v1/tickets/{reference}"
+    response = client.patch(
+        url,
+        json={"priority": "low", "assignee": assignee},
+        headers=agent_headers | {"If-Match": _version(client, reference, agent_headers)},
+    )
+    assert "cannot be assigned tickets" in assert_problem(response, 422, "assignee")["detail"]
+    ticket = client.get(url, headers=agent_headers).get_json()
+    assert (ticket["assignee"], ticket["priority"]) == (None, "high")  # nothing of it applied
