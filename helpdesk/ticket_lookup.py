@@ -56,3 +56,11 @@ def by_reference(reference: str) -> Ticket | None:
 def by_references(references: Sequence[str]) -> list[Ticket]:
     references = [_normalised(reference) for reference in references]
     return list(db.session.scalars(select(Ticket).where(Ticket.reference.in_(references))))
+
+
+def submitted_before(reporter: User, submission_key: str) -> Ticket | None:
+    """The ticket a form with this submission key made already, if any."""
+    query = select(Ticket).where(
+        Ticket.reporter_id == reporter.id, Ticket.submission_key == submission_key
+    )
+    return db.session.scalar(query)

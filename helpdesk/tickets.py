@@ -12,7 +12,7 @@ from enum import Enum
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, workflow
+from . import audit, ticket_lookup, workflow
 from .attachments import StoredFile, Upload, current_store
 from .categories import checked_answers
 from .database import db, utcnow
@@ -167,22 +167,12 @@ def _insert_with_fresh_reference(ticket: Ticket, attempts: int = 5) -> None:
                 db.session.add(ticket)
             return
         except IntegrityError:  # the savepoint's rollback has expunged the ticket again
-            if ticket.submission_key and (first := _submitted_before(ticket)):
+            key = ticket.submission_key
+            if key and (first := ticket_lookup.submitted_before(ticket.reporter, key)):
                 raise DuplicateSubmission(first.reference) from None
-            if not _reference_taken(ticket.reference):
+            if ticket_lookup.by_reference(ticket.reference) is None:
                 raise
     raise RuntimeError("could not draw an unused ticket reference")
-
-
-def _reference_taken(reference: str) -> bool:
-    return db.session.scalar(select(Ticket.id).where(Ticket.reference == reference)) is not None
-
-
-def _submitted_before(ticket: Ticket) -> Ticket | None:
-    query = select(Ticket).where(
-        Ticket.reporter_id == ticket.reporter.id, Ticket.submission_key == ticket.submission_key
-    )
-    return db.session.scalar(query)
 
 
 def add_followup(
@@ -383,9 +373,7 @@ def set_category(
 
 
 class Keep(Enum):
-    """A TicketChanges field left as it is (None means something: no assignee)."""
-
-    KEEP = "keep"
+    KEEP = "keep"  # a field left as it is: None means something (no assignee)
 
 
 KEEP = Keep.KEEP
