@@ -87,7 +87,7 @@ with app.app_context():
     db.session.execute(delete(OutboundMail))
     agent = db.session.scalar(select(User).where(User.email == "agent@bench.example"))
     for ticket in db.session.scalars(select(Ticket)).all():
-        tickets.post_reply(ticket, agent, "Thank you, we are reviewing your report.")
+        tickets.post_reply(agent, ticket, "Thank you, we are reviewing your report.")
     rows = db.session.scalars(select(OutboundMail)).all()
     copies = []
     for number in range(count - len(rows)):

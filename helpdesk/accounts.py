@@ -229,11 +229,6 @@ def count_by_role() -> dict[Role, int]:
     return {role: counts.get(role, 0) for role in Role}
 
 
-def require_admin(actor: User) -> None:
-    if actor.role is not Role.ADMIN or not actor.active:
-        raise NotAllowed("Only an admin can change people's accounts.")
-
-
 def _other_active_admins(user: User) -> int:
     """Active admins besides this user; their rows are locked (on PostgreSQL) until commit, so
     two admins demoting each other at once cannot leave nobody in charge."""
@@ -245,10 +240,10 @@ def _other_active_admins(user: User) -> int:
     return len(db.session.scalars(query).all())
 
 
-def change_role(user: User, role: Role | str, actor: User) -> None:
+def change_role(actor: User, user: User, role: Role | str) -> None:
     """Make the account a member, agent or admin. Refuses to take away the actor's own admin
     role or the last active admin's. Flushes; the caller commits."""
-    require_admin(actor)
+    require(actor, Permission.ADMINISTER)
     try:
         role = Role(role)
     except ValueError:
@@ -269,11 +264,11 @@ def change_role(user: User, role: Role | str, actor: User) -> None:
     end_sessions(actor, user, "role changed")
 
 
-def set_active(user: User, active: bool, actor: User) -> None:
+def set_active(actor: User, user: User, active: bool) -> None:
     """Deactivate an account (it can no longer log in, and its open sessions end at their next
     request; its tickets stay) or reactivate it. Refuses to deactivate the actor or the last
     active admin. Flushes; the caller commits."""
-    require_admin(actor)
+    require(actor, Permission.ADMINISTER)
     if user.active == active:
         return
     if not active:

@@ -13,6 +13,7 @@ from .database import db
 from .errors import InvalidInput
 from .mail.addresses import alias_for, is_our_address, reference_from_reply_address
 from .models import Category, MailAlias, User
+from .permissions import Permission, require
 
 
 def all_aliases() -> list[MailAlias]:
@@ -20,8 +21,9 @@ def all_aliases() -> list[MailAlias]:
     return list(db.session.scalars(query.order_by(MailAlias.address)))
 
 
-def add_alias(address: str, category: Category | None, actor: User) -> MailAlias:
+def add_alias(actor: User, address: str, category: Category | None) -> MailAlias:
     """A new alias, or InvalidInput naming each problem; flushes."""
+    require(actor, Permission.ADMINISTER)
     address = _checked_address(address)
     if category is None:
         raise InvalidInput({"category": ["Choose the category its mail is filed under."]})
@@ -41,7 +43,8 @@ def add_alias(address: str, category: Category | None, actor: User) -> MailAlias
     return alias
 
 
-def change_category(alias: MailAlias, category: Category | None, actor: User) -> None:
+def change_category(actor: User, alias: MailAlias, category: Category | None) -> None:
+    require(actor, Permission.ADMINISTER)
     if category is None:
         raise InvalidInput({"category": ["Choose the category its mail is filed under."]})
     old = alias.category.slug
@@ -57,7 +60,8 @@ def change_category(alias: MailAlias, category: Category | None, actor: User) ->
     db.session.flush()
 
 
-def remove_alias(alias: MailAlias, actor: User) -> None:
+def remove_alias(actor: User, alias: MailAlias) -> None:
+    require(actor, Permission.ADMINISTER)
     audit.record(
         actor,
         "mail_alias.deleted",

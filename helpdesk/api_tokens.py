@@ -16,6 +16,7 @@ from . import accounts, audit
 from .database import db, utcnow
 from .errors import InvalidInput
 from .models import ApiToken, Role, User
+from .permissions import Permission, require
 
 SCOPES = ("reports:create", "reports:read", "tickets:read", "tickets:write")
 # Scopes that act on tickets as an agent: the token gets a service user to act as.
@@ -38,8 +39,10 @@ def _check(name: str, scopes: set[str]) -> dict[str, list[str]]:
     return errors
 
 
-def create_token(name: str, scopes: Iterable[str], actor: User | None) -> tuple[ApiToken, str]:
-    """A new token and its secret, which is not stored and cannot be shown again."""
+def create_token(actor: User | None, name: str, scopes: Iterable[str]) -> tuple[ApiToken, str]:
+    """A new token and its secret, which is not stored and cannot be shown again. An admin
+    makes it, or the system (None: the CLI)."""
+    require(actor, Permission.ADMINISTER, system_may=True)
     name, scopes = name.strip(), set(scopes)
     if errors := _check(name, scopes):
         raise InvalidInput(errors)
@@ -83,8 +86,10 @@ def all_tokens() -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
-def revoke(token: ApiToken, actor: User | None) -> None:
-    """Stop the token working; its service user stays, for the audit trail, but inactive."""
+def revoke(actor: User | None, token: ApiToken) -> None:
+    """Stop the token working; its service user stays, for the audit trail, but inactive. An
+    admin revokes it, or the system (None: the CLI)."""
+    require(actor, Permission.ADMINISTER, system_may=True)
     if not token.is_active:
         return
     token.revoked_at = utcnow()

@@ -20,6 +20,7 @@ from .database import db, utcnow
 from .errors import InvalidInput, NotAllowed
 from .markdown import plain_text, slugify
 from .models import Article, ArticleState, ArticleVote, Category, HelpSection, SuggestionOpen, User
+from .permissions import Permission, require
 from .search import matching_articles, query_terms, search_terms
 
 log = logging.getLogger(__name__)
@@ -47,19 +48,9 @@ class ArticleInput:
     sort_order: int = 0
 
 
-def may_write(user) -> bool:
-    """Agents and admins write, preview, publish and unpublish; members never."""
-    return bool(getattr(user, "is_authenticated", False)) and user.is_agent
-
-
-def _check_writer(actor: User) -> None:
-    if not may_write(actor):
-        raise NotAllowed("Only agents and admins can write help-center articles.")
-
-
 def save_article(actor: User, data: ArticleInput, article: Article | None = None) -> Article:
     """Create an article (as a draft) or change one; a published article stays published."""
-    _check_writer(actor)
+    require(actor, Permission.WRITE_ARTICLES)
     errors: dict[str, list[str]] = {}
     title = data.title.strip()
     body = data.body.strip()
@@ -115,8 +106,8 @@ def save_article(actor: User, data: ArticleInput, article: Article | None = None
     return article
 
 
-def publish(article: Article, actor: User) -> None:
-    _check_writer(actor)
+def publish(actor: User, article: Article) -> None:
+    require(actor, Permission.WRITE_ARTICLES)
     if article.is_published:
         return
     article.state = ArticleState.PUBLISHED
@@ -125,9 +116,9 @@ def publish(article: Article, actor: User) -> None:
     audit.record(actor, "article.published", target=f"article:{article.id}")
 
 
-def unpublish(article: Article, actor: User) -> None:
+def unpublish(actor: User, article: Article) -> None:
     """Back to draft: gone from the help center, search and suggestions at once."""
-    _check_writer(actor)
+    require(actor, Permission.WRITE_ARTICLES)
     if not article.is_published:
         return
     article.state = ArticleState.DRAFT

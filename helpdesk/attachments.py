@@ -11,7 +11,11 @@ from typing import BinaryIO, Protocol
 
 from flask import current_app
 
+from .database import db
 from .errors import InvalidInput
+from .models import Attachment, User
+from .permissions import Permission, allows
+from .signing import parse_reference
 
 CHUNK = 64 * 1024
 
@@ -164,3 +168,16 @@ def current_store() -> AttachmentStore:
         max_bytes=config["HELPDESK_MAX_ATTACHMENT_BYTES"],
         max_files=config["HELPDESK_MAX_ATTACHMENTS"],
     )
+
+
+def downloadable(viewer: User, reference: str, attachment_id: int) -> Attachment | None:
+    """The file if this user may download it: agents any file of the ticket, the reporter only
+    those in their public thread (P1). None otherwise, so that a file one may not see and a
+    missing one look the same."""
+    file = db.session.get(Attachment, attachment_id)
+    if file is None or file.message.ticket.reference != parse_reference(reference):
+        return None
+    ticket, public = file.message.ticket, file.message.is_public
+    if allows(viewer, Permission.WORK_TICKETS) or (ticket.reporter_id == viewer.id and public):
+        return file
+    return None

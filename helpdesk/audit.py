@@ -116,6 +116,17 @@ def _newest_first(query: Select, after: list | None, limit: int) -> list[AuditEv
     return list(db.session.scalars(query))
 
 
+def ticket_trail(ticket: Ticket) -> list[AuditEvent]:
+    """Everything that happened to the ticket, newest first, with who did it."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.ticket_id == ticket.id)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
 def page(filters: AuditFilters, after: str | None = None, size: int | None = None) -> AuditPage:
     """One page of events, newest first, and the cursor of the next page (None on the last)."""
     size = size or PAGE_SIZE
@@ -202,3 +213,34 @@ def csv_lines(filters: AuditFilters) -> Iterator[str]:
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
+
+
+def last_ticket_event(ticket: Ticket) -> AuditEvent | None:
+    query = select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)
+    return db.session.scalar(query.order_by(AuditEvent.id.desc()).limit(1))
+
+
+def describe_change(event: AuditEvent) -> str:
+    """'Priya Raman changed the status from new to open at 14:05 UTC', for people."""
+    who = event.actor.display_name if event.actor else "The system"
+    what = ACTION_DESCRIPTIONS.get(
+        event.action, event.action.replace("ticket.", "").replace("_", " ")
+    )
+    old, new = event.changes.get("old"), event.changes.get("new")
+    detail = f" from {old} to {new}" if old is not None or new is not None else ""
+    return f"{who} {what}{detail} at {event.created_at:%H:%M} UTC"
+
+
+ACTION_DESCRIPTIONS = {
+    "ticket.created": "sent the report",
+    "ticket.noted": "added an internal note",
+    "ticket.merge_received": "merged a duplicate into it",
+    "ticket.canned_reply_applied": "applied a canned reply",
+    "ticket.status_changed": "changed the status",
+    "ticket.priority_changed": "changed the priority",
+    "ticket.category_changed": "changed the category",
+    "ticket.assigned": "changed the assignee",
+    "ticket.replied": "replied",
+    "ticket.followup": "added information",
+    "ticket.merged": "merged it",
+}

@@ -10,7 +10,8 @@ from sqlalchemy import or_, select
 from . import audit, tickets, workflow
 from .database import db
 from .errors import InvalidInput, NotAllowed
-from .models import CannedReply, Message, Priority, Role, Status, Ticket, User
+from .models import CannedReply, Message, Priority, Status, Ticket, User
+from .permissions import Permission, allows, require
 from .reporter_view import TEAM_NAME, first_name, public_facts
 
 TITLE_LENGTH = 120
@@ -113,15 +114,18 @@ def _check(data: CannedReplyInput) -> None:
         raise InvalidInput(errors)
 
 
-def _may_edit(canned: CannedReply, actor: User) -> bool:
-    return canned.owner_id == actor.id if canned.owner_id else actor.role is Role.ADMIN
+def _may_edit(actor: User, canned: CannedReply) -> bool:
+    if canned.owner_id:
+        return canned.owner_id == actor.id
+    return allows(actor, Permission.MANAGE_SHARED_REPLIES)
 
 
 def save(actor: User, data: CannedReplyInput, canned: CannedReply | None = None) -> CannedReply:
     """Create (canned=None) or update a canned reply. Only admins write shared ones."""
-    if not actor.is_agent or (data.shared and actor.role is not Role.ADMIN):
-        raise NotAllowed("Only admins manage shared canned replies.")
-    if canned is not None and not _may_edit(canned, actor):
+    require(actor, Permission.WORK_TICKETS)
+    if data.shared:
+        require(actor, Permission.MANAGE_SHARED_REPLIES)
+    if canned is not None and not _may_edit(actor, canned):
         raise NotAllowed("You can only change your own canned replies.")
     _check(data)
     if canned is None:
@@ -140,7 +144,8 @@ def save(actor: User, data: CannedReplyInput, canned: CannedReply | None = None)
 
 
 def delete(actor: User, canned: CannedReply) -> None:
-    if not _may_edit(canned, actor):
+    require(actor, Permission.WORK_TICKETS)
+    if not _may_edit(actor, canned):
         raise NotAllowed("You can only delete your own canned replies.")
     audit.record(
         actor, "canned_reply.deleted", target=f"canned_reply:{canned.id}", title=canned.title
@@ -170,8 +175,8 @@ def usable(agent: User, canned_id: int | None) -> CannedReply | None:
 
 
 def apply(
-    ticket: Ticket,
     agent: User,
+    ticket: Ticket,
     canned: CannedReply,
     body: str | None = None,
     *,
@@ -179,11 +184,11 @@ def apply(
 ) -> Message:
     """Reply with a canned reply (the agent may have edited its text) and carry out its actions."""
     text = body if body is not None else render(canned.body, ticket=ticket, agent=agent)
-    message = tickets.post_reply(ticket, agent, text, version=version)
+    message = tickets.post_reply(agent, ticket, text, version=version)
     if canned.set_status and canned.set_status is not ticket.status:
-        workflow.change_status(ticket, canned.set_status, agent)
+        workflow.change_status(agent, ticket, canned.set_status)
     if canned.set_priority:
-        tickets.set_priority(ticket, canned.set_priority, agent)
+        tickets.set_priority(agent, ticket, canned.set_priority)
     canned.usage_count += 1
     audit.record(agent, "ticket.canned_reply_applied", ticket=ticket, canned_reply=canned.title)
     db.session.flush()

@@ -19,7 +19,9 @@ from . import audit
 from .database import db
 from .errors import InvalidInput, NotAllowed
 from .markdown import slugify
-from .models import Category, Priority, Role, Ticket, User
+from .models import Category, Priority, Ticket, User
+from .permissions import Permission, require
+from .reported import check_url
 
 SHARED_INTERACTION_NOTICE = (
     "This report concerns something that happened between you and the other member. "
@@ -308,16 +310,11 @@ class CategoryInput:
     questions: Sequence[QuestionInput] = ()
 
 
-def _check_admin(actor: User) -> None:
-    if actor.role is not Role.ADMIN or not actor.active:
-        raise NotAllowed("Only an admin can change categories.")
-
-
 def save_category(actor: User, data: CategoryInput, category: Category | None = None) -> Category:
     """Create a category (active, last in the order) or change one. InvalidInput names every
     problem and changes nothing. Tickets keep the answers they recorded, whatever changes here.
     """
-    _check_admin(actor)
+    require(actor, Permission.ADMINISTER)
     values = _checked_values(data, category)
     creating = category is None
     if category is None:
@@ -402,7 +399,7 @@ def _next_sort_order() -> int:
 
 def move_category(actor: User, category: Category, step: int) -> None:
     """Move a category `step` places in the report form's order (-1: up, 1: down)."""
-    _check_admin(actor)
+    require(actor, Permission.ADMINISTER)
     ordered = all_categories()
     old = ordered.index(category)
     new = min(max(old + step, 0), len(ordered) - 1)
@@ -420,7 +417,7 @@ def move_category(actor: User, category: Category, step: int) -> None:
 def set_active(actor: User, category: Category, active: bool) -> None:
     """Deactivate a category: it leaves the report form and the API, its tickets stay, and the
     inbox can still filter by it. Or reactivate it. The last active category stays active."""
-    _check_admin(actor)
+    require(actor, Permission.ADMINISTER)
     if category.active == active:
         return
     if not active and active_categories() == [category]:
@@ -432,3 +429,42 @@ def set_active(actor: User, category: Category, active: bool) -> None:
     action = "category.reactivated" if active else "category.deactivated"
     audit.record(actor, action, target=f"category:{category.id}")
     db.session.flush()
+
+
+# --- a report's answers to its category's questions --------------------------------------------
+
+
+def checked_answers(category, answers, errors) -> list[dict[str, str]]:
+    """The answers to the category's questions as the ticket records them, with each question's
+    label and kind as asked today; each problem goes into `errors` as "answers.<key>"."""
+    if answers is None or category is None or not category.active:
+        return []
+    asked = {question["key"] for question in category.questions}
+    for key in sorted(answers.keys() - asked):
+        errors[f"answers.{key}"] = ["This category asks no such question."]
+    recorded = []
+    for question in category.questions:
+        answer = answers.get(question["key"], "").strip()
+        if problem := _answer_problem(question, answer):
+            errors[f"answers.{question['key']}"] = [problem]
+        elif answer:
+            recorded.append(
+                {
+                    "key": question["key"],
+                    "label": question["label"],
+                    "kind": question["kind"],
+                    "answer": answer,
+                }
+            )
+    return recorded
+
+
+def _answer_problem(question: Question, answer: str) -> str | None:
+    if not answer:
+        return "Answer this question." if question["required"] else None
+    if question["kind"] == QuestionKind.URL:
+        return check_url(answer)
+    if question["kind"] == QuestionKind.CHOICE:
+        return None if answer in question["options"] else "Choose one of the options."
+    limit = ANSWER_LENGTH[question["kind"]]
+    return f"Use at most {limit:,} characters." if len(answer) > limit else None

@@ -122,7 +122,7 @@ api_cli.add_command(api_tokens_cli)
 def create_api_token(name: str, scopes: tuple[str, ...]) -> None:
     """Create a token called NAME and print its secret, which is shown this once only."""
     try:
-        token, secret = api_tokens.create_token(name, scopes, actor=None)
+        token, secret = api_tokens.create_token(None, name, scopes)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -149,7 +149,7 @@ def revoke_api_token(token_id: int) -> None:
     token = db.session.get(ApiToken, token_id)
     if token is None:
         raise click.ClickException(f"There is no API token {token_id}.")
-    api_tokens.revoke(token, actor=None)
+    api_tokens.revoke(None, token)
     db.session.commit()
     click.echo(f"Revoked API token {token.id} ({token.name}).")
 

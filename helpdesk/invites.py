@@ -18,15 +18,16 @@ from .mail import outbox
 from .mail.addresses import external_url
 from .models import MailKind, OutboundMail, Role, User
 from .password_reset import password_fingerprint, signed_account
+from .permissions import Permission, require
 
 INVITED_ROLES = (Role.AGENT, Role.ADMIN)
 
 
-def invite(email: str, display_name: str, role: Role | str, actor: User) -> OutboundMail:
+def invite(actor: User, email: str, display_name: str, role: Role | str) -> OutboundMail:
     """Make the invitee's account (or take the pending one invited before), give it the name
     and role asked for, and queue the invitation to its own address. Returns the mail, which
     the privacy guard may have blocked. Flushes; the caller commits."""
-    accounts.require_admin(actor)
+    require(actor, Permission.ADMINISTER)
     email, display_name, role = _checked(email, display_name, role)
     user = db.session.scalar(select(User).where(User.email == email))
     resent = user is not None
@@ -34,7 +35,7 @@ def invite(email: str, display_name: str, role: Role | str, actor: User) -> Outb
         user = _new_account(email, display_name, role, actor)
     else:
         _refuse_unless_pending(user)
-        accounts.change_role(user, role, actor)
+        accounts.change_role(actor, user, role)
         user.display_name = display_name
     token = signing.invite_token(user.id, password_fingerprint(user), _secret())
     invite_url = external_url("auth.accept_invite", token=token)

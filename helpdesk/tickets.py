@@ -4,103 +4,41 @@ Each function takes the acting user, checks the rules, changes the models, recor
 event and flushes. The caller commits once.
 """
 
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
+from enum import Enum
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
-from . import audit, workflow
+from . import audit, ticket_lookup, workflow
 from .attachments import StoredFile, Upload, current_store
-from .categories import ANSWER_LENGTH, Question, QuestionKind
+from .categories import checked_answers
 from .database import db, utcnow
 from .errors import DuplicateSubmission, InvalidInput, NotAllowed, StaleTicket, TicketClosed
 from .mail import outbox
 from .models import (
+    ApiToken,
     Attachment,
-    AuditEvent,
     Category,
     MailKind,
     Message,
     MessageKind,
     Priority,
+    Role,
     Source,
     Status,
     Ticket,
     User,
 )
-from .reporter_view import public_thread  # noqa: F401  the API reads it here until merged
-from .signing import new_reference, parse_reference
+from .permissions import Permission, allows, require
+from .reported import check_url, parse_reported_party
+from .signing import new_reference
 
 SUBJECT_LENGTH = (5, 200)
 BODY_LENGTH = (10, 20_000)
 FOLLOWUP_LENGTH = (1, 20_000)
-URL_LENGTH = 500
-USERNAME_PATTERN = re.compile(r"^@?[\w.\-]{2,64}$")
-
-
-@dataclass(frozen=True)
-class ReportedParty:
-    member: str | None = None
-    profile_url: str | None = None
-    key: str | None = None  # the same for every way of naming the same member
-
-
-def reported_key(name: str) -> str:
-    """Case- and width-insensitive key for a marketplace username."""
-    return unicodedata.normalize("NFKC", name.strip().lstrip("@~")).casefold()
-
-
-def check_url(url: str) -> str | None:
-    """Why a URL is unacceptable, or None when it is fine."""
-    parts = urlsplit(url)
-    if len(url) > URL_LENGTH:
-        return f"Use at most {URL_LENGTH} characters."
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Enter a full web address starting with https://."
-    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in url):
-        return "A web address cannot contain spaces."
-    return None
-
-
-# Path segments that come before a member's name in marketplace profile URLs.
-PROFILE_PATH_PREFIXES = frozenset(
-    {"freelancers", "freelancer", "clients", "client", "members", "member", "users", "u", "profile"}
-)
-
-
-def profile_username(url: str) -> str | None:
-    """The member name in a profile URL (/freelancers/~jane_doe/portfolio, /@jane_doe), if any.
-
-    A link to something else (a job posting, a contract) names no member: it gives no key.
-    """
-    segments = [segment for segment in urlsplit(url).path.split("/") if segment]
-    for before, segment in zip([""] + segments, segments, strict=False):
-        if before.lower() in PROFILE_PATH_PREFIXES or (segment.startswith("@") and not before):
-            return segment
-    return None
-
-
-def parse_reported_party(text: str) -> ReportedParty:
-    """A username or a profile URL, as the member typed it, plus the key linking the two."""
-    text = text.strip()
-    if not text:
-        return ReportedParty()
-    if text.lower().startswith(("http://", "https://")):
-        if problem := check_url(text):
-            raise InvalidInput({"reported": [problem]})
-        username = profile_username(text)
-        return ReportedParty(profile_url=text, key=reported_key(username) if username else None)
-    if not USERNAME_PATTERN.match(text):
-        raise InvalidInput(
-            {"reported": ["Enter the member's username (letters, digits, . _ -) or profile URL."]}
-        )
-    return ReportedParty(member=text.lstrip("@"), key=reported_key(text))
 
 
 def _length_problem(value: str, bounds: tuple[int, int], what: str) -> str | None:
@@ -130,42 +68,6 @@ def _check_report(category, subject, description, reported, context_url) -> dict
     if context_url and (problem := check_url(context_url)):
         errors["context_url"] = [problem]
     return errors
-
-
-def _checked_answers(category, answers, errors) -> list[dict[str, str]]:
-    """The answers to the category's questions as the ticket records them, with each question's
-    label and kind as asked today; each problem goes into `errors` as "answers.<key>"."""
-    if answers is None or category is None or not category.active:
-        return []
-    asked = {question["key"] for question in category.questions}
-    for key in sorted(answers.keys() - asked):
-        errors[f"answers.{key}"] = ["This category asks no such question."]
-    recorded = []
-    for question in category.questions:
-        answer = answers.get(question["key"], "").strip()
-        if problem := _answer_problem(question, answer):
-            errors[f"answers.{question['key']}"] = [problem]
-        elif answer:
-            recorded.append(
-                {
-                    "key": question["key"],
-                    "label": question["label"],
-                    "kind": question["kind"],
-                    "answer": answer,
-                }
-            )
-    return recorded
-
-
-def _answer_problem(question: Question, answer: str) -> str | None:
-    if not answer:
-        return "Answer this question." if question["required"] else None
-    if question["kind"] == QuestionKind.URL:
-        return check_url(answer)
-    if question["kind"] == QuestionKind.CHOICE:
-        return None if answer in question["options"] else "Choose one of the options."
-    limit = ANSWER_LENGTH[question["kind"]]
-    return f"Use at most {limit:,} characters." if len(answer) > limit else None
 
 
 def _store_uploads(uploads: Sequence[Upload], errors: dict[str, list[str]]):
@@ -221,7 +123,7 @@ def open_ticket(
     """
     subject, description, context_url = subject.strip(), description.strip(), context_url.strip()
     errors = _check_report(category, subject, description, reported, context_url)
-    answered = _checked_answers(category, answers, errors)
+    answered = checked_answers(category, answers, errors)
     stored_files = _store_uploads(uploads, errors) + list(files)
     if errors:
         raise InvalidInput(errors)
@@ -265,27 +167,17 @@ def _insert_with_fresh_reference(ticket: Ticket, attempts: int = 5) -> None:
                 db.session.add(ticket)
             return
         except IntegrityError:  # the savepoint's rollback has expunged the ticket again
-            if ticket.submission_key and (first := _submitted_before(ticket)):
+            key = ticket.submission_key
+            if key and (first := ticket_lookup.submitted_before(ticket.reporter, key)):
                 raise DuplicateSubmission(first.reference) from None
-            if not _reference_taken(ticket.reference):
+            if ticket_lookup.by_reference(ticket.reference) is None:
                 raise
     raise RuntimeError("could not draw an unused ticket reference")
 
 
-def _reference_taken(reference: str) -> bool:
-    return db.session.scalar(select(Ticket.id).where(Ticket.reference == reference)) is not None
-
-
-def _submitted_before(ticket: Ticket) -> Ticket | None:
-    query = select(Ticket).where(
-        Ticket.reporter_id == ticket.reporter.id, Ticket.submission_key == ticket.submission_key
-    )
-    return db.session.scalar(query)
-
-
 def add_followup(
-    ticket: Ticket,
     author: User,
+    ticket: Ticket,
     body: str,
     uploads: Sequence[Upload] = (),
     origin=Source.WEB,
@@ -309,17 +201,12 @@ def add_followup(
         raise InvalidInput(errors)
     message = _add_message(ticket, author, MessageKind.REPORTER, body, origin, stored_files)
     if ticket.status in workflow.REOPENED_BY_REPORTER:
-        workflow.change_status(ticket, Status.OPEN, author)
+        workflow.change_status(author, ticket, Status.OPEN)
     ticket.last_activity_at = utcnow()
     audit.record(author, "ticket.followup", ticket=ticket, attachments=len(stored_files))
     db.session.flush()
     outbox.enqueue(MailKind.FOLLOWUP_RECEIVED, ticket=ticket, message=message, actor=author)
     return message
-
-
-def _require_agent(actor: User) -> None:
-    if not actor.is_agent:
-        raise NotAllowed("Only agents can do this.")
 
 
 def check_version(ticket: Ticket, version: int | None) -> None:
@@ -330,92 +217,98 @@ def check_version(ticket: Ticket, version: int | None) -> None:
     """
     if version is None or version == ticket.version:
         return
-    last = db.session.scalar(
-        select(AuditEvent)
-        .where(AuditEvent.ticket_id == ticket.id)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
-    change = describe_change(last) if last else "changed it"
+    last = audit.last_ticket_event(ticket)
+    change = audit.describe_change(last) if last else "changed it"
     raise StaleTicket(
         f"{ticket.reference} changed while you were working on it: {change}. "
         "Review the ticket and try again; your text is kept below."
     )
 
 
-def describe_change(event: AuditEvent) -> str:
-    """'Priya Raman changed the status from new to open at 14:05 UTC', for people."""
-    who = event.actor.display_name if event.actor else "The system"
-    what = ACTION_DESCRIPTIONS.get(
-        event.action, event.action.replace("ticket.", "").replace("_", " ")
-    )
-    old, new = event.changes.get("old"), event.changes.get("new")
-    detail = f" from {old} to {new}" if old is not None or new is not None else ""
-    return f"{who} {what}{detail} at {event.created_at:%H:%M} UTC"
-
-
-ACTION_DESCRIPTIONS = {
-    "ticket.created": "sent the report",
-    "ticket.noted": "added an internal note",
-    "ticket.merge_received": "merged a duplicate into it",
-    "ticket.canned_reply_applied": "applied a canned reply",
-    "ticket.status_changed": "changed the status",
-    "ticket.priority_changed": "changed the priority",
-    "ticket.category_changed": "changed the category",
-    "ticket.assigned": "changed the assignee",
-    "ticket.replied": "replied",
-    "ticket.followup": "added information",
-    "ticket.merged": "merged it",
-}
+def _agent_may_change(actor: User, ticket: Ticket, version: int | None) -> None:
+    require(actor, Permission.WORK_TICKETS)
+    check_version(ticket, version)
 
 
 def post_reply(
+    actor: User,
     ticket: Ticket,
-    agent: User,
     body: str,
     *,
     version: int | None = None,
     origin: Source = Source.WEB,
 ) -> Message:
     """An agent's public reply: the reporter reads it in their thread."""
-    _agent_may_change(ticket, agent, version)
+    _agent_may_change(actor, ticket, version)
     if ticket.status is Status.CLOSED:
         raise TicketClosed(f"{ticket.reference} is closed; it takes no more replies.")
     body = body.strip()
     if problem := _length_problem(body, FOLLOWUP_LENGTH, "The reply"):
         raise InvalidInput({"body": [problem]})
-    message = _add_message(ticket, agent, MessageKind.REPLY, body, origin, [])
+    message = _add_message(ticket, actor, MessageKind.REPLY, body, origin, [])
     now = utcnow()
     ticket.first_response_at = ticket.first_response_at or now
     ticket.last_activity_at = now
-    audit.record(agent, "ticket.replied", ticket=ticket)
+    audit.record(actor, "ticket.replied", ticket=ticket)
     db.session.flush()
     # Raises MailBlocked when the privacy guard refuses the mail: the caller rolls back, so the
     # reply is not posted, and keeps the refusal with outbox.record_blocked().
-    outbox.enqueue(MailKind.AGENT_REPLY, ticket=ticket, message=message, actor=agent)
+    outbox.enqueue(MailKind.AGENT_REPLY, ticket=ticket, message=message, actor=actor)
     return message
 
 
-def add_note(ticket: Ticket, agent: User, body: str, origin: Source = Source.WEB) -> Message:
+def add_note(actor: User, ticket: Ticket, body: str, origin: Source = Source.WEB) -> Message:
     """An internal note: agents only, never shown to the reporter nor mailed (P4)."""
-    _require_agent(agent)
+    require(actor, Permission.WORK_TICKETS)
     body = body.strip()
     if problem := _length_problem(body, FOLLOWUP_LENGTH, "The note"):
         raise InvalidInput({"body": [problem]})
     # No last_activity_at: the reporter's list is sorted by it and must not hint at notes.
-    message = _add_message(ticket, agent, MessageKind.NOTE, body, origin, [])
-    audit.record(agent, "ticket.noted", ticket=ticket)
+    message = _add_message(ticket, actor, MessageKind.NOTE, body, origin, [])
+    audit.record(actor, "ticket.noted", ticket=ticket)
     db.session.flush()
     return message
 
 
+# --- who works the ticket -----------------------------------------------------------------
+
+
+def _service_users():
+    """The users API tokens act as: they work tickets through the API but are never assigned."""
+    return select(ApiToken.user_id).where(ApiToken.user_id.is_not(None))
+
+
+def assignable_agents() -> list[User]:
+    """People a ticket can be assigned to: active agents and admins, not API tokens' users."""
+    query = select(User).where(
+        User.role.in_((Role.AGENT, Role.ADMIN)), User.active, User.id.not_in(_service_users())
+    )
+    return list(db.session.scalars(query.order_by(User.display_name)))
+
+
+def _may_be_assigned(user: User) -> bool:
+    if not allows(user, Permission.WORK_TICKETS):
+        return False
+    return db.session.scalar(_service_users().where(ApiToken.user_id == user.id)) is None
+
+
+def assignee_by_id(user_id: int | None) -> User | None:
+    """The person an id names, for assign(); None (back to the queue) for no id."""
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise InvalidInput({"assignee": ["There is no user with that id."]})
+    return user
+
+
 def assign(
-    ticket: Ticket, assignee: User | None, actor: User, *, version: int | None = None
+    actor: User, ticket: Ticket, assignee: User | None, *, version: int | None = None
 ) -> None:
-    """Give the ticket to an agent, or back to the queue with None."""
-    _agent_may_change(ticket, actor, version)
-    if assignee is not None and not assignee.is_agent:
-        raise NotAllowed(f"{assignee.display_name} is not an agent.")
+    """Give the ticket to an active agent, or back to the queue with None."""
+    _agent_may_change(actor, ticket, version)
+    if assignee is not None and not _may_be_assigned(assignee):
+        raise InvalidInput({"assignee": [f"{assignee.display_name} cannot be assigned tickets."]})
     if assignee is ticket.assignee:
         return
     previous = ticket.assignee
@@ -431,10 +324,20 @@ def assign(
     db.session.flush()
 
 
+def claim(actor: User, ticket: Ticket, *, version: int | None = None) -> None:
+    """The agent takes the ticket; a new one becomes open, since someone is now on it."""
+    assign(actor, ticket, actor, version=version)
+    if ticket.status is Status.NEW:
+        workflow.change_status(actor, ticket, Status.OPEN)
+
+
+# --- the fields agents change ---------------------------------------------------------------
+
+
 def set_priority(
-    ticket: Ticket, priority: Priority, actor: User, *, version: int | None = None
+    actor: User, ticket: Ticket, priority: Priority, *, version: int | None = None
 ) -> None:
-    _agent_may_change(ticket, actor, version)
+    _agent_may_change(actor, ticket, version)
     if priority is ticket.priority:
         return
     audit.record(
@@ -448,63 +351,62 @@ def set_priority(
     db.session.flush()
 
 
-def reporter_tickets(reporter: User) -> list[Ticket]:
-    """The member's own tickets, latest activity first."""
-    query = (
-        select(Ticket)
-        .where(Ticket.reporter_id == reporter.id)
-        .options(selectinload(Ticket.category))
-        .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
-    )
-    return list(db.session.scalars(query))
-
-
-def reporter_ticket(reporter: User, reference: str) -> Ticket | None:
-    """The ticket if this member reported it; None both when it is someone else's and missing."""
-    reference = parse_reference(reference)
-    if reference is None:
-        return None
-    query = select(Ticket).where(Ticket.reference == reference, Ticket.reporter_id == reporter.id)
-    return db.session.scalar(query)
-
-
-def _agent_may_change(ticket: Ticket, actor: User, version: int | None) -> None:
-    _require_agent(actor)
-    check_version(ticket, version)
-
-
-def claim(ticket: Ticket, agent: User, *, version: int | None = None) -> None:
-    """The agent takes the ticket; a new one becomes open, since someone is now on it."""
-    assign(ticket, agent, agent, version=version)
-    if ticket.status is Status.NEW:
-        workflow.change_status(ticket, Status.OPEN, agent)
-
-
-def set_status(ticket: Ticket, to: Status, agent: User, *, version: int | None = None) -> None:
+def set_status(actor: User, ticket: Ticket, to: Status, *, version: int | None = None) -> None:
     """An agent moves the ticket through the workflow."""
-    _agent_may_change(ticket, agent, version)
-    workflow.change_status(ticket, to, agent)
+    _agent_may_change(actor, ticket, version)
+    workflow.change_status(actor, ticket, to)
 
 
 def set_category(
-    ticket: Ticket, category: Category | None, agent: User, *, version: int | None = None
+    actor: User, ticket: Ticket, category: Category | None, *, version: int | None = None
 ) -> None:
-    _agent_may_change(ticket, agent, version)
+    _agent_may_change(actor, ticket, version)
     if category is None or not category.active:
         raise InvalidInput({"category": ["Choose an active category."]})
     if category is ticket.category:
         return
     audit.record(
-        agent, "ticket.category_changed", ticket=ticket, old=ticket.category.slug, new=category.slug
+        actor, "ticket.category_changed", ticket=ticket, old=ticket.category.slug, new=category.slug
     )
     ticket.category = category
     db.session.flush()
 
 
-def merge(duplicate: Ticket, survivor: Ticket, agent: User, *, version: int | None = None) -> None:
+class Keep(Enum):
+    KEEP = "keep"  # a field left as it is: None means something (no assignee)
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class TicketChanges:
+    """The fields one request changes on a ticket; the rest stay KEEP."""
+
+    category: Category | None | Keep = KEEP
+    priority: Priority | Keep = KEEP
+    assignee: User | None | Keep = KEEP
+    status: Status | Keep = KEEP
+
+
+def update(actor: User, ticket: Ticket, changes: TicketChanges, *, version: int | None) -> None:
+    """Change several fields at once against one version: all of them, or (on a refusal, which
+    the caller rolls back) none. Each field goes through its own function's rules."""
+    _agent_may_change(actor, ticket, version)
+    if changes.category is not KEEP:
+        set_category(actor, ticket, changes.category)
+    if changes.priority is not KEEP:
+        set_priority(actor, ticket, changes.priority)
+    if changes.assignee is not KEEP:
+        assign(actor, ticket, changes.assignee)
+    if changes.status is not KEEP:
+        set_status(actor, ticket, changes.status)
+
+
+def merge(actor: User, duplicate: Ticket, survivor: Ticket, *, version: int | None = None) -> None:
     """Fold a duplicate report into another ticket: the duplicate is solved, with an event
     pointing at the survivor on both threads. Nothing is deleted."""
-    _agent_may_change(duplicate, agent, version)
+    _agent_may_change(actor, duplicate, version)
     if survivor.id == duplicate.id:
         raise InvalidInput({"survivor": ["A ticket cannot be merged into itself."]})
     if survivor.merged_into_id is not None:
@@ -512,21 +414,21 @@ def merge(duplicate: Ticket, survivor: Ticket, agent: User, *, version: int | No
     if Status.CLOSED in (duplicate.status, survivor.status):
         raise TicketClosed("Closed tickets cannot be merged.")
     if duplicate.status is not Status.SOLVED:
-        workflow.change_status(duplicate, Status.SOLVED, agent)
+        workflow.change_status(actor, duplicate, Status.SOLVED)
     duplicate.merged_into = survivor
     _add_message(
-        duplicate, agent, MessageKind.EVENT, f"Merged into {survivor.reference}.", Source.WEB, []
+        duplicate, actor, MessageKind.EVENT, f"Merged into {survivor.reference}.", Source.WEB, []
     )
     _add_message(
         survivor,
-        agent,
+        actor,
         MessageKind.EVENT,
         f"{duplicate.reference} was merged into this ticket.",
         Source.WEB,
         [],
     )
-    audit.record(agent, "ticket.merged", ticket=duplicate, into=survivor.reference)
-    audit.record(agent, "ticket.merge_received", ticket=survivor, duplicate=duplicate.reference)
+    audit.record(actor, "ticket.merged", ticket=duplicate, into=survivor.reference)
+    audit.record(actor, "ticket.merge_received", ticket=survivor, duplicate=duplicate.reference)
     db.session.flush()
 
 
@@ -538,20 +440,6 @@ def autoclose(older_than_days: int) -> list[str]:
     query = select(Ticket).where(Ticket.status == Status.SOLVED, Ticket.solved_at <= cutoff)
     closed = []
     for ticket in db.session.scalars(query.order_by(Ticket.id)):
-        workflow.change_status(ticket, Status.CLOSED, None)
+        workflow.change_status(None, ticket, Status.CLOSED)
         closed.append(ticket.reference)
     return closed
-
-
-def other_reports(ticket: Ticket, limit: int = 20) -> list[Ticket]:
-    """Other tickets about the same reported member, newest first: patterns for agents."""
-    if not ticket.reported_key:
-        return []
-    query = (
-        select(Ticket)
-        .where(Ticket.reported_key == ticket.reported_key, Ticket.id != ticket.id)
-        .options(selectinload(Ticket.category), selectinload(Ticket.reporter))
-        .order_by(Ticket.created_at.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))

@@ -122,7 +122,7 @@ def _member_report(app, category_id: int, answers: dict[str, str], **fields) -> 
 
 def _token(app, *scopes: str) -> dict:
     with app.app_context():
-        _, secret = api_tokens.create_token("Marketplace", list(scopes), actor=None)
+        _, secret = api_tokens.create_token(None, "Marketplace", list(scopes))
         db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
 

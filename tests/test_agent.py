@@ -86,18 +86,18 @@ def test_each_view_shows_its_tickets_with_counts(app, client):
         other = make_user("agent")
         new = make_ticket()
         mine = make_ticket()
-        tickets.assign(mine, agent, agent)
-        workflow.change_status(mine, Status.OPEN, agent)
+        tickets.assign(agent, mine, agent)
+        workflow.change_status(agent, mine, Status.OPEN)
         theirs = make_ticket()
-        tickets.assign(theirs, other, other)
-        workflow.change_status(theirs, Status.PENDING, other)
+        tickets.assign(other, theirs, other)
+        workflow.change_status(other, theirs, Status.PENDING)
         held = make_ticket()
-        workflow.change_status(held, Status.ON_HOLD, agent)
+        workflow.change_status(agent, held, Status.ON_HOLD)
         solved = make_ticket()
-        workflow.change_status(solved, Status.SOLVED, agent)
+        workflow.change_status(agent, solved, Status.SOLVED)
         closed = make_ticket()
-        workflow.change_status(closed, Status.SOLVED, agent)
-        workflow.change_status(closed, Status.CLOSED, agent)
+        workflow.change_status(agent, closed, Status.SOLVED)
+        workflow.change_status(agent, closed, Status.CLOSED)
         db.session.commit()
         refs = {
             name: t.reference
@@ -133,7 +133,7 @@ def test_filters_by_category_and_priority(app, client):
     # harassment defaults to high priority, fraud too; lower one and filter on it
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == harassment))
-        tickets.set_priority(ticket, Priority.LOW, make_user("agent"))
+        tickets.set_priority(make_user("agent"), ticket, Priority.LOW)
         db.session.commit()
     assert _inbox_references(client, "view=all&priority=low") == [harassment]
 
@@ -161,7 +161,7 @@ def test_search_sees_follow_ups_added_later(app, client):
     _agent(app, client)
     with app.app_context():
         ticket = make_ticket()
-        tickets.add_followup(ticket, ticket.reporter, "He now offers a discount for crypto")
+        tickets.add_followup(ticket.reporter, ticket, "He now offers a discount for crypto")
         db.session.commit()
         reference = ticket.reference
     assert _inbox_references(client, "view=all&q=crypto") == [reference]
@@ -242,8 +242,8 @@ def test_bulk_action_reports_changed_and_refused(app, client):
         agent = make_user("agent")
         fresh = make_ticket()
         closed = make_ticket()
-        workflow.change_status(closed, Status.SOLVED, agent)
-        workflow.change_status(closed, Status.CLOSED, agent)
+        workflow.change_status(agent, closed, Status.SOLVED)
+        workflow.change_status(agent, closed, Status.CLOSED)
         db.session.commit()
         fresh_ref, closed_ref = fresh.reference, closed.reference
     response = submit(
@@ -301,7 +301,7 @@ def test_every_transition_through_the_web(app, client, old, new):
         agent = make_user("agent")
         ticket = make_ticket()
         for step in PATH_TO[old]:
-            workflow.change_status(ticket, step, agent)
+            workflow.change_status(agent, ticket, step)
         db.session.commit()
         reference = ticket.reference
     response = _act(client, reference, "status", {"status": new.value})
@@ -319,7 +319,7 @@ def test_the_page_offers_only_allowed_statuses(app, client):
     reference = _ticket(app)
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
-        workflow.change_status(ticket, Status.SOLVED, make_user("agent"))
+        workflow.change_status(make_user("agent"), ticket, Status.SOLVED)
         db.session.commit()
     page = client.get(f"/agent/tickets/{reference}").get_data(as_text=True)
     status_select = re.search(r'<select id="status" name="status">(.*?)</select>', page, re.S)
@@ -421,8 +421,8 @@ def test_a_merge_into_a_closed_ticket_is_refused(app, client):
     with app.app_context():
         agent = make_user("agent")
         closed = make_ticket()
-        workflow.change_status(closed, Status.SOLVED, agent)
-        workflow.change_status(closed, Status.CLOSED, agent)
+        workflow.change_status(agent, closed, Status.SOLVED)
+        workflow.change_status(agent, closed, Status.CLOSED)
         db.session.commit()
         closed_ref = closed.reference
     assert _act(client, duplicate, "merge", {"survivor": closed_ref}).status_code == 422
@@ -458,10 +458,46 @@ def test_api_token_agents_are_not_offered_as_assignees(app, client):
     _agent(app, client, name="Priya Raman")
     reference = _ticket(app)
     with app.app_context():
-        token, _secret = api_tokens.create_token("Moderation bot", ["tickets:write"], None)
+        token, _secret = api_tokens.create_token(None, "Moderation bot", ["tickets:write"])
         db.session.commit()
         token_agent = token.user.display_name
     page = client.get(f"/agent/tickets/{reference}").get_data(as_text=True)
     assignees = re.search(r'<select id="assignee" name="assignee">(.*?)</select>', page, re.S)
     assert "Priya Raman" in assignees.group(1)
     assert token_agent == "API: Moderation bot" and token_agent not in page
+
+
+def _unassignable(app) -> dict[str, int]:
+    """A deactivated agent and the user an API token acts as, by what they are."""
+    with app.app_context():
+        gone = make_user("agent", display_name="Left The Team")
+        gone.active = False
+        token, _secret = api_tokens.create_token(None, "Moderation bot", ["tickets:write"])
+        db.session.commit()
+        return {"deactivated agent": gone.id, "service user": token.user.id}
+
+
+@pytest.mark.parametrize("who", ["deactivated agent", "service user"])
+def test_the_ticket_page_refuses_an_assignee_who_cannot_work_tickets(app, client, who):
+    _agent(app, client)
+    reference = _ticket(app)
+    response = _act(client, reference, "assign", {"assignee": str(_unassignable(app)[who])})
+    assert response.status_code == 422
+    assert "cannot be assigned tickets" in response.get_data(as_text=True)
+    assert _load(app, reference).assignee_id is None
+
+
+@pytest.mark.parametrize("who", ["deactivated agent", "service user"])
+def test_bulk_assign_refuses_an_assignee_who_cannot_work_tickets(app, client, who):
+    _agent(app, client)
+    reference = _ticket(app)
+    response = submit(
+        client,
+        "/agent/bulk",
+        {"action": "assign", "assign_value": str(_unassignable(app)[who]), "ticket": [reference]},
+        page="/agent/",
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "0 tickets changed." in page and "cannot be assigned tickets" in page
+    assert _load(app, reference).assignee_id is None

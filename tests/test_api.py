@@ -47,7 +47,7 @@ def make_token(app):
 
     def make(*scopes: str, name: str = "Test tool") -> str:
         with app.app_context():
-            _, secret = api_tokens.create_token(name, scopes, actor=None)
+            _, secret = api_tokens.create_token(None, name, scopes)
             db.session.commit()
         return secret
 
@@ -81,10 +81,10 @@ def agent_ticket(app):
         reporter.marketplace_id = "mkt-2002"
         agent = make_user(role="agent", display_name="Priya Raman")
         ticket = make_ticket(reporter, category="fraud", reported="jane_doe")
-        tickets.assign(ticket, agent, agent)
-        tickets.post_reply(ticket, agent, "Thank you, we are looking into your report.")
-        tickets.add_note(ticket, agent, "Second report about this account; payments team asked.")
-        tickets.set_status(ticket, Status.ON_HOLD, agent)
+        tickets.assign(agent, ticket, agent)
+        tickets.post_reply(agent, ticket, "Thank you, we are looking into your report.")
+        tickets.add_note(agent, ticket, "Second report about this account; payments team asked.")
+        tickets.set_status(agent, ticket, Status.ON_HOLD)
         db.session.commit()
         return ticket.reference, agent.display_name
 
@@ -95,7 +95,7 @@ def agent_ticket(app):
 def test_requests_without_a_valid_token_are_refused(app, client, make_token):
     secret = make_token("reports:read")
     with app.app_context():
-        api_tokens.revoke(db.session.scalar(select(ApiToken)), actor=None)
+        api_tokens.revoke(None, db.session.scalar(select(ApiToken)))
         db.session.commit()
     for headers in ({}, bearer("hdk_not-a-token"), {"Authorization": "Basic eDp5"}, bearer(secret)):
         response = client.get("/api/v1/categories", headers=headers)
@@ -124,9 +124,9 @@ def test_a_ticket_working_token_acts_as_a_service_agent_without_password(app, ma
 
 def test_unknown_scopes_are_refused(app_context):
     with pytest.raises(InvalidInput, match="scopes"):
-        api_tokens.create_token("Tool", ["tickets:delete"], actor=None)
+        api_tokens.create_token(None, "Tool", ["tickets:delete"])
     with pytest.raises(InvalidInput, match="scopes"):
-        api_tokens.create_token("Tool", [], actor=None)
+        api_tokens.create_token(None, "Tool", [])
 
 
 def test_cli_creates_lists_and_revokes_tokens(app, client, runner):
@@ -616,3 +616,23 @@ def test_unknown_api_paths_answer_problem_details(client):
     response = client.delete("/api/v1/categories")
     assert_problem(response, 405)
     assert "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize("who", ["deactivated agent", "service user"])
+def test_patch_refuses_an_assignee_who_cannot_work_tickets(app, client, agent_headers, who):
+    with app.app_context():
+        reference = make_ticket().reference
+        gone = make_user(role="agent")
+        gone.active = False
+        token, _secret = api_tokens.create_token(None, "Other bot", ["tickets:write"])
+        db.session.commit()
+        assignee = {"deactivated agent": gone.id, "service user": token.user.id}[who]
+    url = f"/api/v1/tickets/{reference}"
+    response = client.patch(
+        url,
+        json={"priority": "low", "assignee": assignee},
+        headers=agent_headers | {"If-Match": _version(client, reference, agent_headers)},
+    )
+    assert "cannot be assigned tickets" in assert_problem(response, 422, "assignee")["detail"]
+    ticket = client.get(url, headers=agent_headers).get_json()
+    assert (ticket["assignee"], ticket["priority"]) == (None, "high")  # nothing of it applied

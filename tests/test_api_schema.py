@@ -34,7 +34,7 @@ def api_token(app) -> str:
     """One token with every scope, and a ticket with a known reference."""
     app.config["HELPDESK_API_RATE_LIMIT"] = "100000 per minute"
     with app.app_context():
-        _, secret = api_tokens.create_token("Schemathesis", api_tokens.SCOPES, actor=None)
+        _, secret = api_tokens.create_token(None, "Schemathesis", api_tokens.SCOPES)
         ticket = make_ticket(reported="jane_doe")
         ticket.reference = DOCUMENTED_REFERENCE
         ticket.reporter.marketplace_id = "mkt-1"

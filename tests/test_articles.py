@@ -47,7 +47,7 @@ def make_article(
         ),
     )
     if published:
-        articles.publish(article, author)
+        articles.publish(author, article)
     return article
 
 
@@ -118,10 +118,10 @@ def test_members_cannot_write_or_publish(app_context):
         )
     article = make_article(agent, published=False)
     with pytest.raises(NotAllowed):
-        articles.publish(article, member)
-    articles.publish(article, agent)
+        articles.publish(member, article)
+    articles.publish(agent, article)
     with pytest.raises(NotAllowed):
-        articles.unpublish(article, member)
+        articles.unpublish(member, article)
     assert article.state is ArticleState.PUBLISHED
 
 

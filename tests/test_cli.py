@@ -96,7 +96,7 @@ def test_tickets_autoclose_closes_solved_tickets_older_than_the_limit(app, runne
         old, recent = make_ticket(), make_ticket()
         make_ticket()  # new: never closed by the job
         for ticket in (old, recent):
-            workflow.change_status(ticket, Status.SOLVED, agent)
+            workflow.change_status(agent, ticket, Status.SOLVED)
         old.solved_at = utcnow() - timedelta(days=5)
         recent.solved_at = utcnow() - timedelta(days=1)
         db.session.commit()

@@ -21,13 +21,13 @@ def worked_ticket(app, login_as):
         reporter = db.session.scalar(select(User).where(User.email == email))
         agent = make_user("agent", display_name="Priya Raman")
         ticket = make_ticket(reporter=reporter, reported="quickpay_dev")
-        tickets.assign(ticket, agent, agent)
-        note = tickets.add_note(ticket, agent, NOTE)
+        tickets.assign(agent, ticket, agent)
+        note = tickets.add_note(agent, ticket, NOTE)
         note.attachments.append(
             Attachment(filename="ledger.png", content_type="image/png", size=1, sha256="1" * 64)
         )
-        tickets.post_reply(ticket, agent, REPLY)
-        workflow.change_status(ticket, Status.ON_HOLD, agent)
+        tickets.post_reply(agent, ticket, REPLY)
+        workflow.change_status(agent, ticket, Status.ON_HOLD)
         db.session.commit()
         return ticket.reference, note.attachments[0].id
 

@@ -304,7 +304,7 @@ def test_adding_information_reopens_a_waiting_ticket(app, client, login_as, stat
         reporter = db.session.scalar(select(User).where(User.email == email))
         agent = make_user("agent")
         ticket = make_ticket(reporter=reporter)
-        workflow.change_status(ticket, status, agent)
+        workflow.change_status(agent, ticket, status)
         db.session.commit()
         reference = ticket.reference
     response = _followup(client, reference, attachments=_files((PNG, "again.png")))
@@ -341,8 +341,8 @@ def test_a_closed_ticket_offers_a_new_linked_report(app, client, login_as):
     with app.app_context():
         agent = make_user("agent")
         ticket = db.session.scalar(select(Ticket))
-        workflow.change_status(ticket, Status.SOLVED, agent)
-        workflow.change_status(ticket, Status.CLOSED, agent)
+        workflow.change_status(agent, ticket, Status.SOLVED)
+        workflow.change_status(agent, ticket, Status.CLOSED)
         db.session.commit()
     page = client.get(f"/tickets/{reference}").get_data(as_text=True)
     assert "This report is closed" in page and 'name="body"' not in page

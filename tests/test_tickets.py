@@ -46,9 +46,9 @@ def test_references_are_random_and_unambiguous():
 def test_only_the_reporter_adds_information(app_context):
     ticket = make_ticket()
     with pytest.raises(NotAllowed):
-        tickets.add_followup(ticket, make_user(), "I am not the reporter")
+        tickets.add_followup(make_user(), ticket, "I am not the reporter")
     with pytest.raises(NotAllowed):
-        tickets.add_followup(ticket, make_user("agent"), "Agents reply, they do not add")
+        tickets.add_followup(make_user("agent"), ticket, "Agents reply, they do not add")
     assert len(ticket.messages) == 1
 
 
@@ -56,10 +56,10 @@ def test_members_cannot_reply_note_assign_or_prioritise(app_context):
     ticket = make_ticket()
     member = ticket.reporter
     for action in (
-        lambda: tickets.post_reply(ticket, member, "I am the agent now"),
-        lambda: tickets.add_note(ticket, member, "secret"),
-        lambda: tickets.assign(ticket, member, member),
-        lambda: tickets.set_priority(ticket, Priority.URGENT, member),
+        lambda: tickets.post_reply(member, ticket, "I am the agent now"),
+        lambda: tickets.add_note(member, ticket, "secret"),
+        lambda: tickets.assign(member, ticket, member),
+        lambda: tickets.set_priority(member, ticket, Priority.URGENT),
     ):
         with pytest.raises(NotAllowed):
             action()
@@ -69,25 +69,25 @@ def test_members_cannot_reply_note_assign_or_prioritise(app_context):
 def test_a_closed_ticket_takes_no_reply(app_context):
     agent = make_user("agent")
     ticket = make_ticket()
-    change_status(ticket, Status.SOLVED, agent)
-    change_status(ticket, Status.CLOSED, agent)
+    change_status(agent, ticket, Status.SOLVED)
+    change_status(agent, ticket, Status.CLOSED)
     with pytest.raises(TicketClosed):
-        tickets.post_reply(ticket, agent, "Anything else?")
+        tickets.post_reply(agent, ticket, "Anything else?")
 
 
 def test_a_reply_stamps_the_first_response_once(app_context):
     agent = make_user("agent")
     ticket = make_ticket()
-    tickets.post_reply(ticket, agent, "Thank you, we are looking into it.")
+    tickets.post_reply(agent, ticket, "Thank you, we are looking into it.")
     first = ticket.first_response_at
-    tickets.post_reply(ticket, agent, "A second reply.")
+    tickets.post_reply(agent, ticket, "A second reply.")
     assert ticket.first_response_at == first is not None
 
 
 def test_assigning_to_a_member_is_refused(app_context):
     agent = make_user("agent")
-    with pytest.raises(NotAllowed):
-        tickets.assign(make_ticket(), make_user(), agent)
+    with pytest.raises(InvalidInput, match="cannot be assigned"):
+        tickets.assign(agent, make_ticket(), make_user())
 
 
 def test_bad_input_names_every_field_at_once(app_context):

@@ -50,10 +50,10 @@ def test_transition(app_context, old, new):
     agent = make_user("agent")
     ticket = make_ticket()
     for step in PATH_TO[old]:
-        workflow.change_status(ticket, step, agent)
+        workflow.change_status(agent, ticket, step)
     events_before = db.session.query(AuditEvent).count()
     if (old, new) in ALLOWED:
-        workflow.change_status(ticket, new, agent)
+        workflow.change_status(agent, ticket, new)
         assert ticket.status is new
         event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert (event.action, event.changes) == (
@@ -63,7 +63,7 @@ def test_transition(app_context, old, new):
         assert event.actor is agent
     else:
         with pytest.raises(TransitionRefused):
-            workflow.change_status(ticket, new, agent)
+            workflow.change_status(agent, ticket, new)
         assert ticket.status is old
         assert db.session.query(AuditEvent).count() == events_before
 
@@ -71,10 +71,10 @@ def test_transition(app_context, old, new):
 def test_solving_and_closing_stamp_the_times(app_context):
     agent = make_user("agent")
     ticket = make_ticket()
-    workflow.change_status(ticket, Status.SOLVED, agent)
+    workflow.change_status(agent, ticket, Status.SOLVED)
     assert ticket.solved_at is not None and ticket.closed_at is None
-    workflow.change_status(ticket, Status.OPEN, agent)
+    workflow.change_status(agent, ticket, Status.OPEN)
     assert ticket.solved_at is None
-    workflow.change_status(ticket, Status.SOLVED, agent)
-    workflow.change_status(ticket, Status.CLOSED, agent)
+    workflow.change_status(agent, ticket, Status.SOLVED)
+    workflow.change_status(agent, ticket, Status.CLOSED)
     assert ticket.closed_at >= ticket.solved_at

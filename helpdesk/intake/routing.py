@@ -91,7 +91,7 @@ def decide(inbound: InboundMail, mail: mime.ParsedMail) -> Decision:
         )
     try:
         message = tickets.add_followup(
-            ticket, reporter, _followup_text(mail), origin=Source.EMAIL, files=_store_files(mail)
+            reporter, ticket, _followup_text(mail), origin=Source.EMAIL, files=_store_files(mail)
         )
     except DomainError as refused:
         raise Quarantine(f"the follow-up was refused: {refused}") from None

@@ -131,7 +131,7 @@ def seed_demo() -> bool:
         canned_replies.save(users["admin"], canned)
     _hold_back_demo_mail()
     for address, slug in DEMO_ALIASES:
-        aliases.add_alias(address, by_slug[slug], users["admin"])
+        aliases.add_alias(users["admin"], address, by_slug[slug])
     help_center.seed_help_center(users["admin"])
     db.session.flush()
     return True
@@ -194,9 +194,9 @@ def _create_ticket(
     _backdate_audit(AuditEvent.ticket_id == ticket.id, opened, now)
     agent = users[spec.agent] if spec.agent else None
     if agent is not None and spec.assigned:
-        tickets.assign(ticket, agent, agent)
+        tickets.assign(agent, ticket, agent)
     if spec.priority is not None:
-        tickets.set_priority(ticket, spec.priority, agent or users["admin"])
+        tickets.set_priority(agent or users["admin"], ticket, spec.priority)
     times = _Times(created=opened, last_activity=opened)
     for step in spec.steps:
         when = opened + timedelta(seconds=round(step.hours * scale * 3600))
@@ -213,13 +213,13 @@ def _play(ticket: Ticket, step: Step, agent: User | None) -> Message | None:
     """Carry out one step through the domain functions, as the agent or the reporter."""
     match step:
         case Reply(body=body):
-            return tickets.post_reply(ticket, agent, body)
+            return tickets.post_reply(agent, ticket, body)
         case Note(body=body):
-            return tickets.add_note(ticket, agent, body)
+            return tickets.add_note(agent, ticket, body)
         case Followup(body=body):
-            return tickets.add_followup(ticket, ticket.reporter, body)
+            return tickets.add_followup(ticket.reporter, ticket, body)
         case Move(status=status, by_job=by_job):
-            workflow.change_status(ticket, status, None if by_job else agent)
+            workflow.change_status(None if by_job else agent, ticket, status)
     return None
 
 

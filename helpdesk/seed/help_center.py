@@ -268,6 +268,6 @@ def seed_help_center(author: User) -> int:
                 sort_order=spec.sort_order,
             ),
         )
-        articles.publish(article, author)
+        articles.publish(author, article)
         created += 1
     return created

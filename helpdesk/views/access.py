@@ -10,7 +10,8 @@ from flask_wtf import FlaskForm
 from .. import accounts
 from ..errors import InvalidInput
 from ..extensions import login_manager
-from ..models import Role, User
+from ..models import User
+from ..permissions import Permission, allows
 
 
 @login_manager.user_loader
@@ -24,7 +25,7 @@ def agent_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if not current_user.is_agent:
+        if not allows(current_user, Permission.WORK_TICKETS):
             abort(403)
         return view(*args, **kwargs)
 
@@ -35,7 +36,7 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if current_user.role is not Role.ADMIN:
+        if not allows(current_user, Permission.ADMINISTER):
             abort(403)
         return view(*args, **kwargs)
 

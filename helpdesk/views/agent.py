@@ -5,30 +5,17 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import canned_replies, inbox, tickets
+from .. import audit, canned_replies, inbox, reported, ticket_lookup, tickets
 from ..categories import active_categories, active_category
 from ..database import db
 from ..errors import DomainError, InvalidInput, MailBlocked, StaleTicket
 from ..intake import inbound_log
 from ..mail import outbox
-from ..models import (
-    ApiToken,
-    AuditEvent,
-    CannedReply,
-    InboundMail,
-    Message,
-    Priority,
-    Role,
-    Status,
-    Ticket,
-    User,
-)
+from ..models import CannedReply, InboundMail, Priority, Status, Ticket
 from ..reporter_view import status_label
-from ..signing import parse_reference
+from ..tickets import TicketChanges
 from ..workflow import TRANSITIONS
 from .access import agent_required, safe_next
 
@@ -73,26 +60,18 @@ def inbox_page():
         categories=inbox.categories_for_filter(),
         priorities=list(Priority),
         statuses=list(Status),
-        agents=_agents(),
+        agents=tickets.assignable_agents(),
         overdue=inbox.first_response_overdue,
     )
 
 
-def _agents() -> list[User]:
-    """People a ticket can be assigned to: active agents and admins, not API tokens' agents."""
-    token_agents = select(ApiToken.user_id).where(ApiToken.user_id.is_not(None))
-    query = select(User).where(
-        User.role.in_((Role.AGENT, Role.ADMIN)), User.active, User.id.not_in(token_agents)
-    )
-    return list(db.session.scalars(query.order_by(User.display_name)))
-
-
-BULK_ACTIONS: dict[str, Callable[[Ticket, str], None]] = {
-    "assign": lambda ticket, value: tickets.assign(
-        ticket, db.session.get(User, int(value)) if value.isdigit() else None, current_user
+# What each bulk action changes, from the value chosen for it.
+BULK_CHANGES: dict[str, Callable[[str], TicketChanges]] = {
+    "assign": lambda value: TicketChanges(
+        assignee=tickets.assignee_by_id(int(value) if value.isdigit() else None)
     ),
-    "status": lambda ticket, value: tickets.set_status(ticket, Status(value), current_user),
-    "priority": lambda ticket, value: tickets.set_priority(ticket, Priority(value), current_user),
+    "status": lambda value: TicketChanges(status=Status(value)),
+    "priority": lambda value: TicketChanges(priority=Priority(value)),
 }
 
 
@@ -100,19 +79,18 @@ BULK_ACTIONS: dict[str, Callable[[Ticket, str], None]] = {
 @agent_required
 def bulk():
     """Apply one action to the selected tickets; each goes through the same checks alone."""
-    action = BULK_ACTIONS.get(request.form.get("action", ""))
+    changes_for = BULK_CHANGES.get(request.form.get("action", ""))
     value = request.form.get(f"{request.form.get('action')}_value", "")
     references = request.form.getlist("ticket")
     back = safe_next(request.form.get("next")) or url_for(".inbox")
-    if action is None or not references:
+    if changes_for is None or not references:
         flash("Choose tickets and an action.", "error")
         return redirect(back)
     changed, refused = 0, []
-    selected = db.session.scalars(select(Ticket).where(Ticket.reference.in_(references)))
-    for ticket in selected:
+    for ticket in ticket_lookup.by_references(references):
         try:
             with db.session.begin_nested():
-                action(ticket, value)
+                tickets.update(current_user, ticket, changes_for(value), version=None)
             changed += 1
         except (DomainError, ValueError) as error:
             refused.append(f"{ticket.reference}: {error}")
@@ -129,15 +107,7 @@ def bulk():
 
 
 def _ticket_or_404(reference: str) -> Ticket:
-    query = (
-        select(Ticket)
-        .where(Ticket.reference == parse_reference(reference))
-        .options(
-            selectinload(Ticket.messages).selectinload(Message.attachments),
-            selectinload(Ticket.messages).selectinload(Message.author),
-        )
-    )
-    ticket = db.session.scalar(query)
+    ticket = ticket_lookup.agent_ticket(reference)
     if ticket is None:
         abort(404)
     return ticket
@@ -161,12 +131,6 @@ def ticket(reference: str):
 
 
 def _render_ticket(ticket: Ticket, drafts: dict, error: str | None = None, status: int = 200):
-    trail = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.ticket_id == ticket.id)
-        .options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.id.desc())
-    ).all()
     return render_template(
         "agent/ticket.html",
         ticket=ticket,
@@ -174,51 +138,48 @@ def _render_ticket(ticket: Ticket, drafts: dict, error: str | None = None, statu
         next_statuses=sorted(TRANSITIONS[ticket.status], key=list(Status).index),
         priorities=list(Priority),
         categories=active_categories(),
-        agents=_agents(),
-        other_reports=tickets.other_reports(ticket),
-        trail=trail,
+        agents=tickets.assignable_agents(),
+        other_reports=reported.other_reports(ticket),
+        trail=audit.ticket_trail(ticket),
         canned=canned_replies.available_to(current_user, request.args.get("canned_q", "")),
         drafts=drafts,
         error=error,
-        describe=tickets.describe_change,
+        describe=audit.describe_change,
         originals=inbound_log.originals_of([message.id for message in ticket.messages]),
     ), status
 
 
 def _merge_into(ticket: Ticket, version: int | None) -> None:
-    survivor = db.session.scalar(
-        select(Ticket).where(Ticket.reference == parse_reference(request.form.get("survivor")))
-    )
+    survivor = ticket_lookup.by_reference(request.form.get("survivor", ""))
     if survivor is None:
         raise InvalidInput({"survivor": ["There is no ticket with that reference."]})
-    tickets.merge(ticket, survivor, current_user, version=version)
+    tickets.merge(current_user, ticket, survivor, version=version)
 
 
 def _reply(ticket: Ticket, version: int | None) -> None:
     text = request.form.get("body", "")
     canned = canned_replies.usable(current_user, _form_int("canned_id"))
     if canned is not None:
-        canned_replies.apply(ticket, current_user, canned, text, version=version)
+        canned_replies.apply(current_user, ticket, canned, text, version=version)
     else:
-        tickets.post_reply(ticket, current_user, text, version=version)
+        tickets.post_reply(current_user, ticket, text, version=version)
+
+
+def _change(changes_from_form: Callable[[], TicketChanges]):
+    """A ticket page action that changes one field, through the same rules as the API's."""
+    return lambda t, v: tickets.update(current_user, t, changes_from_form(), version=v)
 
 
 TICKET_ACTIONS: dict[str, Callable[[Ticket, int | None], object]] = {
-    "claim": lambda t, v: tickets.claim(t, current_user, version=v),
-    "assign": lambda t, v: tickets.assign(
-        t, db.session.get(User, _form_int("assignee") or 0), current_user, version=v
+    "claim": lambda t, v: tickets.claim(current_user, t, version=v),
+    "assign": _change(
+        lambda: TicketChanges(assignee=tickets.assignee_by_id(_form_int("assignee")))
     ),
-    "status": lambda t, v: tickets.set_status(
-        t, Status(request.form.get("status", "")), current_user, version=v
-    ),
-    "priority": lambda t, v: tickets.set_priority(
-        t, Priority(request.form.get("priority", "")), current_user, version=v
-    ),
-    "category": lambda t, v: tickets.set_category(
-        t, active_category(_form_int("category")), current_user, version=v
-    ),
+    "status": _change(lambda: TicketChanges(status=Status(request.form.get("status", "")))),
+    "priority": _change(lambda: TicketChanges(priority=Priority(request.form.get("priority", "")))),
+    "category": _change(lambda: TicketChanges(category=active_category(_form_int("category")))),
     "reply": _reply,
-    "note": lambda t, v: tickets.add_note(t, current_user, request.form.get("body", "")),
+    "note": lambda t, v: tickets.add_note(current_user, t, request.form.get("body", "")),
     "merge": _merge_into,
 }
 DONE = {

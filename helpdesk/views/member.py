@@ -12,15 +12,14 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from .. import articles, reporter_view, tickets
+from .. import articles, attachments, reporter_view, ticket_lookup, tickets
 from ..attachments import INLINE_TYPES, current_store
 from ..categories import active_categories, active_category, active_category_by_slug
 from ..database import db
 from ..errors import DuplicateSubmission, InvalidInput, TicketClosed
-from ..models import Attachment, Category, Ticket
-from ..signing import new_submission_key, parse_reference
+from ..models import Category, Ticket
+from ..signing import new_submission_key
 from .access import show_errors
 from .forms import FollowupForm, ReportForm, answer_field
 
@@ -29,7 +28,7 @@ bp = Blueprint("member", __name__)
 
 def _own_ticket_or_404(reference: str) -> Ticket:
     """Someone else's ticket and a missing one look the same: 404."""
-    ticket = tickets.reporter_ticket(current_user, reference)
+    ticket = ticket_lookup.reporter_ticket(current_user, reference)
     if ticket is None:
         abort(404)
     return ticket
@@ -38,7 +37,7 @@ def _own_ticket_or_404(reference: str) -> Ticket:
 def _prefill(form: ReportForm) -> None:
     """Fill the form from a marketplace 'Report violation' link or a closed ticket."""
     args = request.args
-    follows_up = tickets.reporter_ticket(current_user, args.get("follows_up", ""))
+    follows_up = ticket_lookup.reporter_ticket(current_user, args.get("follows_up", ""))
     category = active_category_by_slug(args.get("category"))
     if follows_up is not None:
         form.follows_up.data = follows_up.reference
@@ -95,7 +94,7 @@ def new_ticket():
                 uploads=form.attachments.data or [],
                 answers=_answers(category),
                 submission_key=form.submission_key.data or None,
-                follows_up=tickets.reporter_ticket(current_user, form.follows_up.data or ""),
+                follows_up=ticket_lookup.reporter_ticket(current_user, form.follows_up.data or ""),
             )
             # Suggested articles opened in this session did not answer the question after all.
             articles.record_report(session.get(articles.SESSION_KEY))
@@ -126,7 +125,9 @@ def _received(reference: str):
 @bp.get("/tickets")
 @login_required
 def my_tickets():
-    return render_template("member/tickets.html", tickets=tickets.reporter_tickets(current_user))
+    return render_template(
+        "member/tickets.html", tickets=ticket_lookup.reporter_tickets(current_user)
+    )
 
 
 @bp.route("/tickets/<reference>", methods=["GET", "POST"])
@@ -137,7 +138,7 @@ def ticket(reference: str):
     if form.validate_on_submit():
         try:
             tickets.add_followup(
-                ticket, current_user, form.body.data or "", form.attachments.data or []
+                current_user, ticket, form.body.data or "", form.attachments.data or []
             )
             db.session.commit()
         except InvalidInput as invalid:
@@ -160,14 +161,8 @@ def ticket(reference: str):
 @login_required
 def attachment(reference: str, attachment_id: int):
     """Evidence for the reporter (their public thread only) and agents, sent as a download."""
-    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == parse_reference(reference)))
-    file = db.session.get(Attachment, attachment_id)
-    if ticket is None or file is None or file.message.ticket_id != ticket.id:
-        abort(404)
-    may_see = current_user.is_agent or (
-        ticket.reporter_id == current_user.id and file.message.is_public
-    )
-    if not may_see:
+    file = attachments.downloadable(current_user, reference, attachment_id)
+    if file is None:
         abort(404)
     inline = request.args.get("inline") == "1" and file.content_type in INLINE_TYPES
     response = send_file(

@@ -116,9 +116,9 @@ def test_a_followup_and_an_agent_reply_thread_with_the_report(app, reported_tick
     reference, _ = reported_ticket
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
-        followup = tickets.add_followup(ticket, ticket.reporter, "He wrote again this morning.")
+        followup = tickets.add_followup(ticket.reporter, ticket, "He wrote again this morning.")
         agent = make_user("agent", display_name="Priya Raman")
-        reply = tickets.post_reply(ticket, agent, "Thank you, we are reviewing your report.")
+        reply = tickets.post_reply(agent, ticket, "Thank you, we are reviewing your report.")
         db.session.commit()
         root = ticket.messages[0].email_message_id
         followup_id, reply_id = followup.email_message_id, reply.email_message_id
@@ -162,12 +162,12 @@ def test_an_inbound_message_id_reaches_a_header_only_when_it_is_safe(app, report
     reference, _ = reported_ticket
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
-        ordinary = tickets.add_followup(ticket, ticket.reporter, "By mail, with an ordinary id.")
-        crafted = tickets.add_followup(ticket, ticket.reporter, "By mail, with a crafted id.")
+        ordinary = tickets.add_followup(ticket.reporter, ticket, "By mail, with an ordinary id.")
+        crafted = tickets.add_followup(ticket.reporter, ticket, "By mail, with a crafted id.")
         # As mail intake stores them: each inbound mail's own Message-ID.
         ordinary.email_message_id = "<CAKx=abc+1@mail.example.com>"
         crafted.email_message_id = "<=?utf-8?q?x=0D=0ABcc:_evil@example.org?=@x>"
-        reply = tickets.post_reply(ticket, make_user("agent"), "Thank you for the details.")
+        reply = tickets.post_reply(make_user("agent"), ticket, "Thank you for the details.")
         headers = db.session.scalar(
             select(OutboundMail.headers).where(OutboundMail.message_id == reply.id)
         )
@@ -201,7 +201,7 @@ def test_at_most_five_acknowledgments_an_hour_reach_one_address(app, smtp_server
         agent = make_user("agent")
         for _ in range(7):
             ticket = make_ticket(reporter=reporter)
-        tickets.post_reply(ticket, agent, "A person's reply is never held back.")
+        tickets.post_reply(agent, ticket, "A person's reply is never held back.")
         db.session.commit()
     statuses = Counter((mail.kind, mail.status) for mail in _mails(app))
     assert statuses == {
@@ -481,7 +481,7 @@ def test_admins_see_failed_and_blocked_mail_and_retry_a_failed_one(
         agent = make_user("agent")
         db.session.commit()
         with pytest.raises(MailBlocked) as blocked:
-            tickets.post_reply(ticket, agent, "About quickpay_dev: we are on it.")
+            tickets.post_reply(agent, ticket, "About quickpay_dev: we are on it.")
         db.session.rollback()
         outbox.record_blocked(blocked.value, agent)
         db.session.commit()
@@ -560,7 +560,7 @@ def test_every_mail_sent_at_runtime_goes_through_the_outbox(
     with app.app_context():
         ticket = db.session.scalar(select(Ticket))
         reference = ticket.reference
-        tickets.post_reply(ticket, make_user("agent"), "Thank you, we are on it.")
+        tickets.post_reply(make_user("agent"), ticket, "Thank you, we are on it.")
         db.session.commit()
     submit(client, f"/tickets/{reference}", {"body": "One more thing."})
     submit(client, "/logout", {}, page="/tickets")

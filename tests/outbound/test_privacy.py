@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from helpdesk import canned_replies, password_reset, seed, tickets
+from helpdesk import canned_replies, password_reset, reporter_view, seed, tickets
 from helpdesk.database import db
 from helpdesk.errors import MailBlocked
 from helpdesk.mail import addresses, outbox, sender
@@ -195,7 +195,7 @@ def reported_tickets(app):
                 context_url=CONTEXT_URL,
                 description=f"{reported} threatened me in the workroom {CONTEXT_URL}.",
             )
-            tickets.add_note(ticket, agent, NOTE)
+            tickets.add_note(agent, ticket, NOTE)
             ids.append(ticket.id)
         db.session.commit()
         return ids
@@ -215,7 +215,7 @@ def test_every_disguised_identifier_in_an_agent_reply_is_blocked(app, reported_t
     with app.app_context():
         ticket = db.session.get(Ticket, ticket_id)
         with pytest.raises(MailBlocked, match="the reported member"):
-            tickets.post_reply(ticket, _agent(), reply)
+            tickets.post_reply(_agent(), ticket, reply)
         db.session.rollback()
         replies = select(func.count()).where(Message.kind == MessageKind.REPLY)
         assert db.session.scalar(replies) == 0
@@ -245,8 +245,8 @@ def test_no_mail_kind_names_the_reported_party_or_quotes_a_note(
     with app.app_context():
         for ticket_id in reported_tickets:
             ticket = db.session.get(Ticket, ticket_id)
-            tickets.add_followup(ticket, ticket.reporter, f"{ticket.reported_key} wrote again.")
-            tickets.post_reply(ticket, _agent(), "Thank you, we are reviewing your report.")
+            tickets.add_followup(ticket.reporter, ticket, f"{ticket.reported_key} wrote again.")
+            tickets.post_reply(_agent(), ticket, "Thank you, we are reviewing your report.")
         password_reset.request_reset(REPORTER)
         # Invitations go to new staff, never to a reporter; one is written to the reporter's
         # account here so that every kind is rendered with the reported party in the database.
@@ -269,7 +269,7 @@ def test_no_seeded_canned_reply_names_the_reported_party(app, reported_tickets, 
             for canned in defaults:
                 body = getattr(canned, "body", canned)
                 text = canned_replies.render(body, ticket=ticket, agent=_agent())
-                tickets.post_reply(ticket, _agent(), text)  # MailBlocked would fail the test
+                tickets.post_reply(_agent(), ticket, text)  # MailBlocked would fail the test
         db.session.commit()
         sender.send_due(batch_size=100)
     replies = [m for m in smtp_server.received if m["Subject"].startswith("About your report")]
@@ -306,13 +306,13 @@ def test_a_reply_quoting_an_internal_note_is_not_posted_and_the_refusal_is_kept(
         ticket = db.session.get(Ticket, reported_tickets[0])
         reply = f"Update: {NOTE.lower()} Thank you for your patience."
         with pytest.raises(MailBlocked) as blocked:
-            tickets.post_reply(ticket, _agent(), reply)
+            tickets.post_reply(_agent(), ticket, reply)
         db.session.rollback()
         outbox.record_blocked(blocked.value, _agent())
         db.session.commit()
 
         assert str(blocked.value) == "It contains text from an internal note."
-        thread = tickets.public_thread(db.session.get(Ticket, reported_tickets[0]))
+        thread = reporter_view.public_thread(db.session.get(Ticket, reported_tickets[0]))
         assert [m.kind for m in thread] == [MessageKind.REPORTER]
         kept = db.session.scalar(
             select(OutboundMail).where(OutboundMail.status == MailStatus.BLOCKED)

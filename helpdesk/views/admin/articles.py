@@ -109,7 +109,7 @@ def _input(form: ArticleForm) -> articles.ArticleInput:
 @agent_required
 def article_publish(article_id: int):
     article = _article_or_404(article_id)
-    articles.publish(article, current_user)
+    articles.publish(current_user, article)
     db.session.commit()
     flash(f"Published “{article.title}”: members can read it now.", "success")
     return _back(article)
@@ -119,7 +119,7 @@ def article_publish(article_id: int):
 @agent_required
 def article_unpublish(article_id: int):
     article = _article_or_404(article_id)
-    articles.unpublish(article, current_user)
+    articles.unpublish(current_user, article)
     db.session.commit()
     flash(f"Unpublished “{article.title}”: it is a draft again, hidden from members.", "success")
     return _back(article)

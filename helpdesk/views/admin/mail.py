@@ -98,7 +98,7 @@ def mail_addresses():
     if form.validate_on_submit():
         try:
             alias = aliases.add_alias(
-                form.address.data or "", _category(form.category.data), current_user
+                current_user, form.address.data or "", _category(form.category.data)
             )
             db.session.commit()
         except InvalidInput as invalid:
@@ -139,7 +139,7 @@ def alias_category(alias_id: int):
     alias = _alias_or_404(alias_id)
     try:
         aliases.change_category(
-            alias, _category(optional_int(request.form.get("category"))), current_user
+            current_user, alias, _category(optional_int(request.form.get("category")))
         )
         db.session.commit()
     except InvalidInput as invalid:
@@ -155,7 +155,7 @@ def alias_category(alias_id: int):
 def alias_delete(alias_id: int):
     alias = _alias_or_404(alias_id)
     address = alias.address
-    aliases.remove_alias(alias, current_user)
+    aliases.remove_alias(current_user, alias)
     db.session.commit()
     flash(f"{address} is no longer an alias; its mail now gets the default category.", "success")
     return redirect(url_for(".mail_addresses"), code=303)

@@ -67,7 +67,7 @@ def _refused(error: DomainError):
 def user_role(user_id: int):
     user = _user_or_404(user_id)
     try:
-        accounts.change_role(user, request.form.get("role", ""), current_user)
+        accounts.change_role(current_user, user, request.form.get("role", ""))
         db.session.commit()
     except (InvalidInput, NotAllowed) as error:
         return _refused(error)
@@ -81,7 +81,7 @@ def user_active(user_id: int):
     user = _user_or_404(user_id)
     active = request.form.get("active") == "1"
     try:
-        accounts.set_active(user, active, current_user)
+        accounts.set_active(current_user, user, active)
         db.session.commit()
     except (InvalidInput, NotAllowed) as error:
         return _refused(error)
@@ -120,7 +120,7 @@ def invite():
     if form.validate_on_submit():
         try:
             mail = invites.invite(
-                form.email.data, form.display_name.data, form.role.data or "", current_user
+                current_user, form.email.data, form.display_name.data, form.role.data or ""
             )
             db.session.commit()
         except InvalidInput as invalid:

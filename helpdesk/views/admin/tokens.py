@@ -54,7 +54,7 @@ def token_create():
         return _tokens_page(form, status=400)
     try:
         created = api_tokens.create_token(
-            form.name.data or "", form.scopes.data or [], current_user
+            current_user, form.name.data or "", form.scopes.data or []
         )
         db.session.commit()
     except InvalidInput as invalid:
@@ -71,7 +71,7 @@ def token_revoke(token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None:
         abort(404)
-    api_tokens.revoke(token, current_user)
+    api_tokens.revoke(current_user, token)
     db.session.commit()
     flash(f"Revoked “{token.name}”: it no longer works.", "success")
     return redirect(url_for(".tokens"))

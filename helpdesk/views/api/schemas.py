@@ -16,8 +16,8 @@ from ...api_tokens import SCOPES
 from ...categories import QuestionKind
 from ...inbox import SORTS, VIEWS
 from ...models import MessageKind, Priority, Source, Status
+from ...reporter_view import STATUS_LABELS
 from ...signing import REFERENCE_PATTERN
-from ...workflow import REPORTER_LABELS
 
 
 def _without_nul(value: str) -> str:
@@ -33,7 +33,7 @@ Answers = Annotated[
     dict[Annotated[Text, Field(max_length=64)], Annotated[Text, Field(max_length=10_000)]],
     Field(max_length=50),
 ]
-ReporterStatus = Literal[tuple(dict.fromkeys(REPORTER_LABELS.values()))]  # type: ignore[valid-type]
+ReporterStatus = Literal[tuple(dict.fromkeys(STATUS_LABELS.values()))]  # type: ignore[valid-type]
 ViewSlug = Literal[tuple(view.slug for view in VIEWS)]  # type: ignore[valid-type]
 SortName = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 

@@ -1,0 +1,88 @@
+"""The reported member, as a report names them: a username or a profile URL, and the key that
+makes every way of naming the same member one (agents see a member's other reports by it)."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .database import db
+from .errors import InvalidInput
+from .models import Ticket
+
+URL_LENGTH = 500
+USERNAME_PATTERN = re.compile(r"^@?[\w.\-]{2,64}$")
+# Path segments that come before a member's name in marketplace profile URLs.
+PROFILE_PATH_PREFIXES = frozenset(
+    {"freelancers", "freelancer", "clients", "client", "members", "member", "users", "u", "profile"}
+)
+
+
+@dataclass(frozen=True)
+class ReportedParty:
+    member: str | None = None
+    profile_url: str | None = None
+    key: str | None = None  # the same for every way of naming the same member
+
+
+def reported_key(name: str) -> str:
+    """Case- and width-insensitive key for a marketplace username."""
+    return unicodedata.normalize("NFKC", name.strip().lstrip("@~")).casefold()
+
+
+def check_url(url: str) -> str | None:
+    """Why a URL is unacceptable, or None when it is fine."""
+    parts = urlsplit(url)
+    if len(url) > URL_LENGTH:
+        return f"Use at most {URL_LENGTH} characters."
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Enter a full web address starting with https://."
+    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in url):
+        return "A web address cannot contain spaces."
+    return None
+
+
+def profile_username(url: str) -> str | None:
+    """The member name in a profile URL (/freelancers/~jane_doe/portfolio, /@jane_doe), if any.
+
+    A link to something else (a job posting, a contract) names no member: it gives no key.
+    """
+    segments = [segment for segment in urlsplit(url).path.split("/") if segment]
+    for before, segment in zip([""] + segments, segments, strict=False):
+        if before.lower() in PROFILE_PATH_PREFIXES or (segment.startswith("@") and not before):
+            return segment
+    return None
+
+
+def parse_reported_party(text: str) -> ReportedParty:
+    """A username or a profile URL, as the member typed it, plus the key linking the two."""
+    text = text.strip()
+    if not text:
+        return ReportedParty()
+    if text.lower().startswith(("http://", "https://")):
+        if problem := check_url(text):
+            raise InvalidInput({"reported": [problem]})
+        username = profile_username(text)
+        return ReportedParty(profile_url=text, key=reported_key(username) if username else None)
+    if not USERNAME_PATTERN.match(text):
+        raise InvalidInput(
+            {"reported": ["Enter the member's username (letters, digits, . _ -) or profile URL."]}
+        )
+    return ReportedParty(member=text.lstrip("@"), key=reported_key(text))
+
+
+def other_reports(ticket: Ticket, limit: int = 20) -> list[Ticket]:
+    """Other tickets about the same reported member, newest first: patterns for agents."""
+    if not ticket.reported_key:
+        return []
+    query = (
+        select(Ticket)
+        .where(Ticket.reported_key == ticket.reported_key, Ticket.id != ticket.id)
+        .options(selectinload(Ticket.category), selectinload(Ticket.reporter))
+        .order_by(Ticket.created_at.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

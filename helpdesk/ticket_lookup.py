@@ -1,0 +1,66 @@
+"""Finding tickets (read-only): a reporter's own, one for the agents' page or the API with
+everything it shows, and the ones an agent selected in the inbox. References are read by
+signing.parse_reference however they were typed (case, spaces, O for 0); anything that is
+not a reference finds nothing."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .database import db
+from .models import Message, Ticket, User
+from .signing import parse_reference
+
+
+def reporter_tickets(reporter: User) -> list[Ticket]:
+    """The member's own tickets, latest activity first."""
+    query = (
+        select(Ticket)
+        .where(Ticket.reporter_id == reporter.id)
+        .options(selectinload(Ticket.category))
+        .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def reporter_ticket(reporter: User, reference: str) -> Ticket | None:
+    """The ticket if this member reported it; None both when it is someone else's and missing."""
+    if (parsed := parse_reference(reference)) is None:
+        return None
+    query = select(Ticket).where(Ticket.reference == parsed, Ticket.reporter_id == reporter.id)
+    return db.session.scalar(query)
+
+
+def agent_ticket(reference: str) -> Ticket | None:
+    """The ticket for the agents' page and the API, with its messages, their files and authors."""
+    if parse_reference(reference) is None:
+        return None
+    query = (
+        select(Ticket)
+        .where(Ticket.reference == parse_reference(reference))
+        .options(
+            selectinload(Ticket.messages).selectinload(Message.attachments),
+            selectinload(Ticket.messages).selectinload(Message.author),
+        )
+    )
+    return db.session.scalar(query)
+
+
+def by_reference(reference: str) -> Ticket | None:
+    if (parsed := parse_reference(reference)) is None:
+        return None
+    return db.session.scalar(select(Ticket).where(Ticket.reference == parsed))
+
+
+def by_references(references: Sequence[str]) -> list[Ticket]:
+    parsed = [found for reference in references if (found := parse_reference(reference))]
+    return list(db.session.scalars(select(Ticket).where(Ticket.reference.in_(parsed))))
+
+
+def submitted_before(reporter: User, submission_key: str) -> Ticket | None:
+    """The ticket a form with this submission key made already, if any."""
+    query = select(Ticket).where(
+        Ticket.reporter_id == reporter.id, Ticket.submission_key == submission_key
+    )
+    return db.session.scalar(query)
