@@ -101,7 +101,7 @@ def test_the_member_page_opens_a_typed_reference(app, client, ticket):
 
 def test_the_api_finds_a_typed_reference(app, client, ticket):
     with app.app_context():
-        _, secret = api_tokens.create_token("Tool", ["tickets:read", "reports:read"], actor=None)
+        _, secret = api_tokens.create_token(None, "Tool", ["tickets:read", "reports:read"])
         db.session.commit()
     headers = {"Authorization": f"Bearer {secret}"}
     for path in ("/api/v1/tickets/hd-l0abcdef", "/api/v1/reports/hd-10abcdef?member=mkt-4004"):

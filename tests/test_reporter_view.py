@@ -23,8 +23,8 @@ def test_reporters_see_only_coarse_labels():
 def test_the_reporter_sees_the_public_thread_as_you_and_the_team(app_context):
     agent = make_user("agent", display_name="Priya Agent")
     ticket = make_ticket()
-    tickets.add_note(ticket, agent, "Same member as HD-XXXX, account under review")
-    tickets.post_reply(ticket, agent, "Thank you for your report.")
+    tickets.add_note(agent, ticket, "Same member as HD-XXXX, account under review")
+    tickets.post_reply(agent, ticket, "Thank you for your report.")
     report = reporter_view.for_reporter(ticket)
     assert [(m.author, m.author_name, m.body) for m in report.messages] == [
         ("you", "You", ticket.messages[0].body),
@@ -59,8 +59,8 @@ def test_the_reporters_page_names_the_team_never_the_agent_nor_a_note(app, clien
     with app.app_context():
         ticket = make_ticket(reporter=db.session.scalar(select(User).where(User.email == email)))
         agent = make_user("agent", display_name="Priya Agent")
-        tickets.add_note(ticket, agent, "Internal: account under review")
-        tickets.post_reply(ticket, agent, "Thank you, we are looking into it.")
+        tickets.add_note(agent, ticket, "Internal: account under review")
+        tickets.post_reply(agent, ticket, "Thank you, we are looking into it.")
         db.session.commit()
         reference = ticket.reference
     page = client.get(f"/tickets/{reference}").get_data(as_text=True)
