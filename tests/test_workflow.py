@@ -80,6 +80,7 @@ def test_solving_and_closing_stamp_the_times(app_context):
     assert ticket.closed_at >= ticket.solved_at
 
 
+@pytest.mark.p2
 def test_reporters_see_only_coarse_labels():
     assert {workflow.reporter_label(status) for status in Status} == {
         "Received",
