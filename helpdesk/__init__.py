@@ -23,7 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     instance_path = Path((config or {}).get("INSTANCE_PATH", app.instance_path))
     instance_path.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(build_config(instance_path, dict(os.environ), config))
-    _log_state_changes()
+    _log_state_changes(app.config["HELPDESK_LOG_LEVEL"])
 
     from . import models  # noqa: F401  (registers the tables on the metadata)
     from .cli import register_cli
@@ -47,11 +47,11 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _log_state_changes() -> None:
-    """Show the domain's INFO log (who changed what) wherever the app runs, once per process."""
+def _log_state_changes(level: str) -> None:
+    """Show the domain's log (at INFO, who changed what) wherever the app runs, at `level`."""
     logger = logging.getLogger("helpdesk")
-    if not logger.handlers:
+    if not logger.handlers:  # one handler per process
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    logger.setLevel(level)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(ValueError):
@@ -30,6 +31,13 @@ def parse_int(name: str, value: str) -> int:
 
 def parse_str(name: str, value: str) -> str:
     return value
+
+
+def parse_log_level(name: str, value: str) -> str:
+    level = value.strip().upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"{name}={value!r} is not a log level (use {', '.join(_LOG_LEVELS)})")
+    return level
 
 
 def database_url(url: str) -> str:
@@ -81,6 +89,8 @@ HELPDESK_SETTINGS = {
     "HELPDESK_IMAP_CA_FILE": ("", parse_str),  # trust this CA too (a private mail server)
     "HELPDESK_LMTP_HOST": ("127.0.0.1", parse_str),
     "HELPDESK_LMTP_PORT": (8024, parse_int),
+    # The `helpdesk` logger's level: INFO logs every state change (who changed what).
+    "HELPDESK_LOG_LEVEL": ("INFO", parse_log_level),
 }
 
 # Flask-Mail's own names, read the same way.

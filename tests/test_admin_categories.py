@@ -266,6 +266,7 @@ def test_an_empty_slug_is_made_from_the_name(app, client, login_as):
         ),
     ],
 )
+@pytest.mark.p5
 def test_each_invalid_field_is_shown_beside_it_and_nothing_changes(
     app, client, login_as, fields, field_id, message
 ):
@@ -318,6 +319,7 @@ def test_edit_records_what_changed_and_refuses_a_taken_slug(app, client, login_a
     assert f"category:{fraud}" in audit_page and "Fraud, scams and phishing" in audit_page
 
 
+@pytest.mark.p5
 def test_an_interaction_category_keeps_its_notice(app, client, login_as):
     login_as("admin")
     notice = "The other member may guess that this report is about your workroom."

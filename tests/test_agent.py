@@ -63,6 +63,7 @@ def _load(app, reference) -> Ticket:
 
 
 @pytest.mark.parametrize(("method", "path"), AGENT_PAGES)
+@pytest.mark.p1
 def test_members_are_refused_on_every_agent_page(app, client, login_as, method, path):
     reference = _ticket(app)
     login_as("member")
@@ -435,6 +436,7 @@ def test_unknown_actions_are_404(app, client):
     assert _act(client, reference, "delete", version=1).status_code == 404
 
 
+@pytest.mark.p4
 def test_a_reply_the_privacy_guard_refuses_is_not_posted_and_the_text_is_kept(app, client):
     _agent(app, client)
     reference = _ticket(app, reported="quickpay_dev")

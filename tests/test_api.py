@@ -172,6 +172,7 @@ def test_each_endpoint_refuses_a_token_without_its_scope(
 # --- reports ----------------------------------------------------------------------------------
 
 
+@pytest.mark.p5
 def test_categories_lists_the_active_ones(client, make_token):
     response = client.get("/api/v1/categories", headers=bearer(make_token("reports:create")))
     assert response.status_code == 200
@@ -181,6 +182,7 @@ def test_categories_lists_the_active_ones(client, make_token):
     assert categories["fraud"]["interaction_notice"] is None
 
 
+@pytest.mark.p3
 def test_a_report_is_opened_for_a_new_member_with_its_acknowledgment(app, client, make_token):
     response = client.post(
         "/api/v1/reports", json=REPORT, headers=bearer(make_token("reports:create"))
@@ -232,6 +234,7 @@ def test_a_report_with_evidence_files_as_multipart(app, client, make_token):
     ]
 
 
+@pytest.mark.p6
 def test_invalid_reports_name_the_field_and_store_nothing(app, client, make_token):
     headers = bearer(make_token("reports:create"))
     cases = [
@@ -268,6 +271,7 @@ def test_unreadable_or_oversized_bodies(app, client, make_token):
     assert count(app, Ticket) == 0
 
 
+@pytest.mark.p6
 def test_an_idempotency_key_makes_a_retry_return_the_first_report(app, client, make_token):
     headers = bearer(make_token("reports:create"), **{"Idempotency-Key": "order-77"})
     first = client.post("/api/v1/reports", json=REPORT, headers=headers)
@@ -283,6 +287,8 @@ def test_an_idempotency_key_makes_a_retry_return_the_first_report(app, client, m
     assert count(app, Ticket) == 2
 
 
+@pytest.mark.p1
+@pytest.mark.p2
 def test_the_reporters_view_shows_coarse_status_and_public_thread_only(
     client, make_token, agent_ticket
 ):
@@ -313,6 +319,8 @@ def test_the_reporters_view_shows_coarse_status_and_public_thread_only(
     }
 
 
+@pytest.mark.p1
+@pytest.mark.p7
 def test_a_report_is_visible_to_its_own_reporter_only(client, make_token, agent_ticket):
     reference, _ = agent_ticket
     headers = bearer(make_token("reports:read"))
@@ -463,6 +471,7 @@ def test_patch_refusals_from_the_domain(app, client, agent_headers):
         )
 
 
+@pytest.mark.p3
 def test_a_reply_reaches_the_reporter_through_the_outbox(app, client, agent_headers):
     with app.app_context():
         reference = make_ticket().reference
@@ -494,6 +503,7 @@ def test_a_reply_with_a_stale_version_is_refused(app, client, agent_headers):
     assert count(app, Message, Message.kind == MessageKind.REPLY) == 0
 
 
+@pytest.mark.p4
 def test_a_reply_the_privacy_guard_refuses_answers_422_and_is_kept_as_blocked(
     app, client, agent_headers
 ):
@@ -515,6 +525,9 @@ def test_a_reply_the_privacy_guard_refuses_answers_422_and_is_kept_as_blocked(
         assert blocked.kind is MailKind.AGENT_REPLY and "reported member" in blocked.reason
 
 
+@pytest.mark.p1
+@pytest.mark.p2
+@pytest.mark.p3
 def test_notes_are_internal(app, client, agent_headers, make_token):
     with app.app_context():
         ticket = make_ticket()

@@ -108,6 +108,7 @@ def test_the_people_page_links_the_invitation(client, admin):
 # ---------- Inviting ----------
 
 
+@pytest.mark.p3
 def test_an_invitation_makes_the_account_and_queues_mail_to_its_own_address(app, client, admin):
     response = _invite(client, email="Nia.Okafor@Example.org", role="admin")
     assert response.status_code == 303
@@ -323,6 +324,7 @@ def test_the_people_page_offers_to_invite_again_until_a_password_is_set(app, cli
     assert "already has an agent account" in _field_errors(response.text, "email")
 
 
+@pytest.mark.p4
 def test_a_name_that_would_leak_an_address_holds_the_mail_and_tells_the_admin(app, client, admin):
     response = _invite(client, display_name="someone@elsewhere.example", follow_redirects=True)
     assert "the invitation was not sent" in response.text

@@ -32,6 +32,8 @@ def worked_ticket(app, login_as):
         return ticket.reference, note.attachments[0].id
 
 
+@pytest.mark.p1
+@pytest.mark.p2
 def test_p1_p2_the_reporter_never_sees_notes_staff_or_internal_status(client, worked_ticket):
     reference, _ = worked_ticket
     for page in (client.get(f"/tickets/{reference}"), client.get("/tickets")):
@@ -44,11 +46,14 @@ def test_p1_p2_the_reporter_never_sees_notes_staff_or_internal_status(client, wo
     assert REPLY in client.get(f"/tickets/{reference}").get_data(as_text=True)
 
 
+@pytest.mark.p1
+@pytest.mark.p2
 def test_p1_evidence_on_an_internal_note_is_not_served_to_the_reporter(client, worked_ticket):
     reference, note_attachment = worked_ticket
     assert client.get(f"/tickets/{reference}/attachments/{note_attachment}").status_code == 404
 
 
+@pytest.mark.p7
 def test_p7_knowing_a_reference_grants_nothing(app, client, login_as):
     with app.app_context():
         reference = make_ticket().reference

@@ -46,6 +46,7 @@ def _status(app, reference: str) -> Status:
 
 
 @pytest.mark.parametrize("status", list(Status))
+@pytest.mark.p2
 def test_the_reporter_sees_the_coarse_label_on_both_pages(app, client, reported, status):
     email, reference = reported
     _set_status(app, reference, status)

@@ -1,5 +1,6 @@
 """What a reporter sees of their ticket (P1, P2): one view for their pages, the API and mail."""
 
+import pytest
 from sqlalchemy import select
 
 from helpdesk import canned_replies, reporter_view, tickets
@@ -9,6 +10,7 @@ from helpdesk.models import Status, User
 from .factories import make_ticket, make_user
 
 
+@pytest.mark.p2
 def test_reporters_see_only_coarse_labels():
     assert {reporter_view.status_label(status) for status in Status} == {
         "Received",
@@ -20,6 +22,8 @@ def test_reporters_see_only_coarse_labels():
     assert reporter_view.status_label(Status.ON_HOLD) == reporter_view.status_label(Status.OPEN)
 
 
+@pytest.mark.p1
+@pytest.mark.p2
 def test_the_reporter_sees_the_public_thread_as_you_and_the_team(app_context):
     agent = make_user("agent", display_name="Priya Agent")
     ticket = make_ticket()
@@ -38,6 +42,7 @@ def test_the_reporter_sees_the_public_thread_as_you_and_the_team(app_context):
     assert report.category_name == ticket.category.name and not report.closed
 
 
+@pytest.mark.p4
 def test_mail_and_canned_replies_name_the_same_public_facts(app_context):
     ticket = make_ticket(reporter=make_user(display_name="Dana Reporter"))
     agent = make_user("agent", display_name="Priya Agent")
@@ -54,6 +59,8 @@ def test_mail_and_canned_replies_name_the_same_public_facts(app_context):
     assert placeholders["team_name"] == facts["team_name"]
 
 
+@pytest.mark.p1
+@pytest.mark.p2
 def test_the_reporters_page_names_the_team_never_the_agent_nor_a_note(app, client, login_as):
     email = login_as("member")
     with app.app_context():

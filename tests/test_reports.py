@@ -184,6 +184,7 @@ def test_a_deactivated_category_cannot_be_chosen(app, client, login_as):
     assert _tickets(app) == []
 
 
+@pytest.mark.p6
 def test_a_double_click_makes_one_ticket(app, client, login_as):
     login_as("member")
     token = csrf_token(client, "/tickets/new")
@@ -199,6 +200,7 @@ def test_a_double_click_makes_one_ticket(app, client, login_as):
     assert len(_tickets(app)) == 2
 
 
+@pytest.mark.p6
 def test_each_form_carries_its_own_submission_key(app, client, login_as):
     login_as("member")
     keys = {
@@ -229,6 +231,7 @@ def test_prefill_ignores_unknown_categories_and_escapes_values(app, client, logi
     assert "<script>x</script>" not in text
 
 
+@pytest.mark.p5
 def test_interaction_categories_show_the_notice_without_javascript(app, client, login_as):
     login_as("member")
     page = client.get("/tickets/new").get_data(as_text=True)
@@ -246,6 +249,8 @@ def test_a_profile_url_and_a_username_name_the_same_member(app, client, login_as
     assert keys == {"quickpay_dev"}
 
 
+@pytest.mark.p1
+@pytest.mark.p7
 def test_another_members_ticket_is_404_like_a_missing_one(app, client, login_as):
     with app.app_context():
         reference = make_ticket().reference
@@ -258,6 +263,7 @@ def test_another_members_ticket_is_404_like_a_missing_one(app, client, login_as)
     assert reference not in client.get("/tickets").get_data(as_text=True)
 
 
+@pytest.mark.p1
 def test_another_members_attachment_is_404(app, client, login_as):
     with app.app_context():
         ticket = make_ticket()
@@ -271,6 +277,7 @@ def test_another_members_attachment_is_404(app, client, login_as):
 
 
 @pytest.mark.parametrize("path", ["/agent/", "/agent/tickets/HD-00000000", "/admin/"])
+@pytest.mark.p1
 def test_staff_pages_refuse_members(client, login_as, path):
     login_as("member")
     assert client.get(path).status_code == 403

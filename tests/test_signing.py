@@ -24,21 +24,25 @@ def _reference(address: str, secret: str = SECRET) -> str | None:
 
 
 @pytest.mark.parametrize(("reference", "address"), KNOWN.items())
+@pytest.mark.p7
 def test_a_fixed_secret_and_reference_give_a_fixed_reply_address(reference, address):
     assert _address(reference) == address
     assert _reference(address) == reference
 
 
+@pytest.mark.p7
 def test_the_signature_is_as_long_as_designed():
     token = _address("HD-7K3QX9MB").split("+", 1)[1].split("@")[0]
     assert len(token.rsplit(".", 1)[1]) == signing.REPLY_SIGNATURE_LENGTH == 16
 
 
+@pytest.mark.p7
 def test_another_secret_gives_another_signature():
     assert _address("HD-7K3QX9MB", "another-secret") != KNOWN["HD-7K3QX9MB"]
     assert _reference(KNOWN["HD-7K3QX9MB"], "another-secret") is None
 
 
+@pytest.mark.p7
 def test_a_signature_made_for_one_ticket_never_opens_another():
     signature_of_a = KNOWN["HD-7K3QX9MB"].split(".")[1].split("@")[0]
     borrowed = f"support+hd-7k3qx9mc.{signature_of_a}@{DOMAIN}"
@@ -56,12 +60,14 @@ def test_a_signature_made_for_one_ticket_never_opens_another():
     ],
     ids=["shortened by one", "halved", "lengthened", "altered", "missing"],
 )
+@pytest.mark.p7
 def test_a_damaged_signature_is_refused(damage):
     reference_part, signature = KNOWN["HD-7K3QX9MB"].split("@")[0].split("+")[1].split(".")
     address = f"support+{reference_part}.{damage(signature)}@{DOMAIN}"
     assert _reference(address) is None
 
 
+@pytest.mark.p7
 def test_a_reply_address_on_another_domain_is_refused():
     assert _reference(KNOWN["HD-7K3QX9MB"].replace(DOMAIN, "evil.example")) is None
 

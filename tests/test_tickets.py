@@ -37,12 +37,14 @@ def test_a_username_and_a_url_are_kept_as_typed():
     assert tickets.parse_reported_party("@Jane").member == "Jane"
 
 
+@pytest.mark.p7
 def test_references_are_random_and_unambiguous():
     references = {new_reference() for _ in range(2000)}
     assert len(references) == 2000
     assert all(re.fullmatch(r"HD-[0-9A-HJKMNP-TV-Z]{8}", ref) for ref in references)
 
 
+@pytest.mark.p7
 def test_only_the_reporter_adds_information(app_context):
     ticket = make_ticket()
     with pytest.raises(NotAllowed):

@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from .. import accounts, aliases, canned_replies, categories, tickets, workflow
 from ..canned_replies import CannedReplyInput
@@ -114,27 +114,41 @@ DEFAULT_CANNED_REPLIES = [
 DEMO_ALIASES = [("abuse@helpdesk.example", "harassment"), ("fraud@helpdesk.example", "fraud")]
 
 
-def seed_demo() -> bool:
-    """Create the demo logins and tickets; False, changing nothing, when already seeded."""
+def seed_demo() -> dict[str, int]:
+    """Create the demo logins and tickets, and count what was made by kind (for the command's
+    summary); an empty dict, changing nothing, when already seeded."""
     admin_email = DEMO_LOGINS[0][1]
     if db.session.scalar(select(User.id).where(User.email == admin_email)) is not None:
-        return False
-    categories.seed_default_categories()
+        return {}
+    audit_events = select(func.count(AuditEvent.id))
+    audited_before = db.session.scalar(audit_events)
+    categories_added = categories.seed_default_categories()
     now = utcnow().replace(microsecond=0)
     rng = random.Random(2026)
     users = _create_users(now, rng)
     by_slug = {category.slug: category for category in db.session.scalars(select(Category))}
     plans = [(*_schedule(spec, now, rng), spec) for spec in DEMO_TICKETS]
-    for opened, scale, spec in sorted(plans, key=lambda plan: plan[0]):
+    created = [
         _create_ticket(spec, opened, scale, users, by_slug[spec.category], now)
+        for opened, scale, spec in sorted(plans, key=lambda plan: plan[0])
+    ]
     for canned in DEFAULT_CANNED_REPLIES:
         canned_replies.save(users["admin"], canned)
     _hold_back_demo_mail()
     for address, slug in DEMO_ALIASES:
         aliases.add_alias(users["admin"], address, by_slug[slug])
-    help_center.seed_help_center(users["admin"])
+    articles_added = help_center.seed_help_center(users["admin"])
     db.session.flush()
-    return True
+    return {
+        "logins": len(users),
+        "categories": categories_added,
+        "tickets": len(created),
+        "messages": sum(len(ticket.messages) for ticket in created),
+        "canned replies": len(DEFAULT_CANNED_REPLIES),
+        "mail aliases": len(DEMO_ALIASES),
+        "help-center articles": articles_added,
+        "audit events": db.session.scalar(audit_events) - audited_before,
+    }
 
 
 def _hold_back_demo_mail() -> None:

@@ -96,6 +96,7 @@ def new_member_with_report(server, subject: str) -> tuple[str, str]:
     return server.run(make)
 
 
+@pytest.mark.p5
 def test_member_reports_harassment_with_a_screenshot(page, tmp_path):
     evidence = write_png(tmp_path / "workroom-screenshot.png")
 
@@ -145,6 +146,8 @@ def test_member_reports_harassment_with_a_screenshot(page, tmp_path):
     expect(row).to_contain_text("Received")
 
 
+@pytest.mark.p1
+@pytest.mark.p2
 def test_agent_works_a_report_to_solved_and_the_member_learns_nothing_more(new_page, server):
     subject = "Insults in the workroom over late files"
     member_email, reference = new_member_with_report(server, subject)

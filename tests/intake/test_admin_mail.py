@@ -39,6 +39,7 @@ def _count(app, model) -> int:
 
 
 @pytest.mark.parametrize("role", ["member", "agent"])
+@pytest.mark.p1
 def test_admin_pages_refuse_members_and_agents(app, client, runner, tmp_path, login_as, role):
     line = _ingest(runner, tmp_path, REPORT)
     login_as(role)
@@ -56,6 +57,7 @@ def test_admin_pages_refuse_members_and_agents(app, client, runner, tmp_path, lo
     assert _count(app, MailAlias) == 0
 
 
+@pytest.mark.p1
 def test_the_original_is_for_agents_only(client, runner, tmp_path, login_as):
     line = _ingest(runner, tmp_path, REPORT)
     url = f"/agent/mail/{line['inbound_id']}/original.eml"
@@ -103,6 +105,7 @@ def test_the_raw_source_is_shown_as_text(client, runner, tmp_path, login_as):
     assert "Process again" not in page  # it made a ticket: running it again would double it
 
 
+@pytest.mark.p6
 def test_a_quarantined_mail_is_processed_again_after_the_fix(
     app, client, runner, tmp_path, login_as
 ):
@@ -234,6 +237,7 @@ def test_inbound_rows_keep_the_envelope(app):
         assert stored.channel == "lmtp" and stored.source == "test"
 
 
+@pytest.mark.p6
 def test_a_quarantined_mail_still_shows_who_sent_what(
     client, runner, tmp_path, login_as, monkeypatch
 ):

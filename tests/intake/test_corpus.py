@@ -118,6 +118,8 @@ def _only_reporters_in_threads(app) -> None:
         assert strangers == []
 
 
+@pytest.mark.p6
+@pytest.mark.p7
 def test_every_message_of_the_corpus_gets_its_outcome(app, runner, world, tmp_path):
     expected = write_corpus(tmp_path / "corpus", world)
     assert len(expected) >= 200

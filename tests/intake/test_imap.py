@@ -84,6 +84,7 @@ def assert_refused(result, *phrases: str) -> None:
 
 
 @pytest.mark.parametrize("security", ["ssl", "starttls"])
+@pytest.mark.p6
 def test_fetch_opens_a_ticket_then_marks_the_message_seen(
     app, dovecot, user, fetch, tickets, security
 ):
@@ -177,6 +178,7 @@ def test_a_missing_done_mailbox_is_refused_before_anything_is_taken(dovecot, use
     assert [SEEN in flags for flags in dovecot.flags(user)] == [False]
 
 
+@pytest.mark.p6
 def test_a_message_left_unmarked_by_a_dropped_connection_comes_back_as_a_duplicate(
     dovecot, user, fetch, tickets, monkeypatch
 ):
@@ -208,6 +210,7 @@ def test_a_message_left_unmarked_by_a_dropped_connection_comes_back_as_a_duplica
     assert [SEEN in flags for flags in dovecot.flags(user)] == [True]
 
 
+@pytest.mark.p6
 def test_a_message_that_cannot_be_stored_stays_untouched(
     dovecot, user, fetch, tickets, monkeypatch
 ):

@@ -117,6 +117,7 @@ def _post_to_webhook(app, client, raw: bytes):
     return client.post("/intake/email", data=raw, headers=headers, content_type="message/rfc822")
 
 
+@pytest.mark.p6
 def test_the_same_message_over_three_channels_makes_one_ticket(app, client, runner, tmp_path):
     raw = _mail("Nina Park <nina.park@example.net>", "Scam job posting", "It asks for a deposit.")
 
@@ -137,6 +138,7 @@ def test_the_same_message_over_three_channels_makes_one_ticket(app, client, runn
     assert channels == ["file", "webhook", "stdin"]  # every copy is kept
 
 
+@pytest.mark.p6
 def test_a_copy_with_the_same_message_id_but_other_bytes_is_a_duplicate(app, runner, tmp_path):
     raw = _mail("Nina Park <nina.park@example.net>", "Scam job posting", "It asks for a deposit.")
     first = _ingest(runner, tmp_path, raw)
@@ -181,6 +183,7 @@ def _ingest_and_die(app, database_url: str, raw: bytes) -> None:
     assert process.returncode == 70, process.stderr.decode()
 
 
+@pytest.mark.p6
 def test_a_crash_after_storing_loses_nothing_and_reprocess_finishes(app, runner, database_url):
     first = _mail("Omar Haddad <omar.haddad@example.net>", "Threats", "He says he will find me.")
     second = _mail("Lena Vogt <lena.vogt@example.de>", "Fake profile", "It uses my photos.")
@@ -212,6 +215,7 @@ def test_a_crash_after_storing_loses_nothing_and_reprocess_finishes(app, runner,
     assert _count(app, OutboundMail, OutboundMail.kind == MailKind.REPORT_RECEIVED) == 2
 
 
+@pytest.mark.p6
 def test_a_message_quarantined_by_a_bug_is_recovered_after_the_fix(
     app, runner, tmp_path, monkeypatch
 ):
@@ -237,6 +241,7 @@ def test_a_message_quarantined_by_a_bug_is_recovered_after_the_fix(
     assert _reprocess(runner, "--quarantined") == []
 
 
+@pytest.mark.p6
 def test_reprocessing_a_message_that_made_or_joined_a_ticket_is_refused(
     app, runner, tmp_path, reported
 ):
@@ -268,6 +273,7 @@ def _page(app, email: str, path: str) -> str:
     return response.get_data(as_text=True)
 
 
+@pytest.mark.p7
 def test_a_strangers_reply_never_reaches_someone_elses_thread(app, runner, tmp_path, reported):
     reference, ack = reported
     attempts = {
@@ -307,6 +313,8 @@ def test_a_strangers_reply_never_reaches_someone_elses_thread(app, runner, tmp_p
         assert "Stranger text" not in page
 
 
+@pytest.mark.p3
+@pytest.mark.p7
 def test_automated_mail_is_never_acknowledged_nor_shown(app, runner, tmp_path, reported):
     reference, ack = reported
     address = _reply_address(app, reference)
@@ -331,6 +339,7 @@ def test_automated_mail_is_never_acknowledged_nor_shown(app, runner, tmp_path, r
     assert "I am away" not in _page(app, REPORTER, f"/tickets/{reference}")
 
 
+@pytest.mark.p7
 def test_a_bounce_marks_the_mail_we_sent_as_bounced(app, runner, tmp_path, reported):
     _reference, ack = reported
     bounce = f"""\
@@ -484,6 +493,7 @@ def test_an_mta_pipes_a_message_into_mail_ingest(app, database_url):
         assert db.session.scalar(select(InboundMail.channel)) == "stdin"
 
 
+@pytest.mark.p6
 def test_mail_ingest_fails_when_it_cannot_store_so_the_mta_keeps_the_message(
     app, database_url, tmp_path
 ):
@@ -494,6 +504,7 @@ def test_mail_ingest_fails_when_it_cannot_store_so_the_mta_keeps_the_message(
     assert "could not be stored" in process.stderr.decode() + process.stdout.decode()
 
 
+@pytest.mark.p4
 def test_mail_we_send_about_a_mailed_report_carries_none_of_its_headers(app, runner, tmp_path):
     """Outbound headers are our own data: the member's Message-ID, subject and name stay out,
     and their answer to their own mail still finds the ticket."""
@@ -523,6 +534,7 @@ def test_mail_we_send_about_a_mailed_report_carries_none_of_its_headers(app, run
             assert all(value.startswith("<hd.") for value in mail.headers["References"].split())
 
 
+@pytest.mark.p6
 def test_copies_arriving_at_the_same_moment_make_one_ticket(app):
     """Four deliveries at once (an MTA retrying while a fetch runs): the unique keys of the
     first stored copy make every other a duplicate, on PostgreSQL as on SQLite."""
@@ -542,6 +554,7 @@ def test_copies_arriving_at_the_same_moment_make_one_ticket(app):
     assert _count(app, InboundMail) == 4
 
 
+@pytest.mark.p6
 def test_a_copy_sent_again_finishes_a_first_copy_a_crash_left_behind(app, runner, database_url):
     """No sweep needed when the sender retries: its copy finishes the stuck first one."""
     raw = _mail("Omar Haddad <omar.haddad@example.net>", "Threats", "He says he will find me.")

@@ -1,6 +1,7 @@
 """Whatever bytes arrive, intake stores them and reaches an outcome: never a crash, never a
 message left half-processed."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -60,6 +61,7 @@ def mutated_messages(draw) -> bytes:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(raw=st.one_of(st.binary(max_size=2000), mutated_messages()))
+@pytest.mark.p6
 def test_any_bytes_are_stored_and_reach_an_outcome(app, raw):
     with app.app_context():
         result = intake.receive(raw, intake.Channel.WEBHOOK, source="fuzz")

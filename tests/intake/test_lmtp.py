@@ -112,6 +112,7 @@ def ticket_count(app) -> int:
         return db.session.scalar(select(func.count()).select_from(Ticket))
 
 
+@pytest.mark.p6
 def test_a_report_to_two_of_our_addresses_is_taken_in_once_with_a_reply_for_each(app, lmtp_port):
     recipients = [SUPPORT, "trust@helpdesk.example"]
     with smtplib.LMTP(HOST, lmtp_port) as client:
@@ -138,6 +139,7 @@ def test_a_recipient_that_is_not_ours_is_refused_at_rcpt(app, lmtp_port):
     assert inbound.recipients == [SUPPORT]
 
 
+@pytest.mark.p6
 def test_the_same_message_delivered_twice_makes_one_ticket(app, lmtp_port):
     with smtplib.LMTP(HOST, lmtp_port) as client:
         _, [first] = deliver(client, REPORT, [SUPPORT])
@@ -151,6 +153,7 @@ def test_the_same_message_delivered_twice_makes_one_ticket(app, lmtp_port):
     assert ticket_count(app) == 1
 
 
+@pytest.mark.p7
 def test_a_bounce_from_the_null_sender_is_taken_in_and_ignored(app, lmtp_port):
     bounce = (
         b"From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\r\n"
@@ -187,6 +190,7 @@ def test_a_message_over_the_limit_is_refused_with_552_announced_or_not(app):
     assert stored(app) == []
 
 
+@pytest.mark.p6
 def test_a_message_that_cannot_be_stored_is_refused_for_now(app, lmtp_port, monkeypatch):
     def store_fails(*args, **kwargs):
         raise intake.StoreFailed("could not store the message (OperationalError)")
@@ -199,6 +203,7 @@ def test_a_message_that_cannot_be_stored_is_refused_for_now(app, lmtp_port, monk
     assert data_replies == [refusal, refusal]
 
 
+@pytest.mark.p6
 def test_a_failure_while_checking_a_recipient_is_temporary(app, lmtp_port, monkeypatch):
     def database_down(address):
         raise ConnectionError("the database is down")
@@ -230,6 +235,7 @@ def test_the_listener_stops_when_told(app):
     assert not accepts_connections(listener.port)
 
 
+@pytest.mark.p6
 def test_stopping_finishes_and_answers_the_message_in_hand(app, monkeypatch):
     in_intake, release = threading.Event(), threading.Event()
     receive = intake.receive

@@ -824,6 +824,7 @@ Content-Type: application/pgp-signature; name="signature.asc"
         ),
     ],
 )
+@pytest.mark.p7
 def test_automated_mail_names_its_rule(headers, reason):
     raw = headers + b"\nFrom: person@example.com\nSubject: Hello\n\nbody\n"
     mail = parse(raw)
@@ -841,6 +842,7 @@ def test_automated_mail_names_its_rule(headers, reason):
         b"X-Autoreply: no",
     ],
 )
+@pytest.mark.p7
 def test_ordinary_mail_is_not_automated(headers):
     assert (
         parse(headers + b"\nFrom: person@example.com\nSubject: Hello\n\nbody\n").automated is None
@@ -984,6 +986,7 @@ def test_bounce_without_a_report_structure_finds_our_message_id_in_the_text():
     assert mail.bounced_message_ids == ("<hd.00112233445566778899aabbccddeeff@helpdesk.example>",)
 
 
+@pytest.mark.p7
 def test_delay_notices_are_automated_but_no_bounce():
     delayed = POSTFIX_DSN.replace(b"Action: failed", b"Action: delayed")
     warning = QMAIL_BOUNCE.replace(b"failure notice", b"Warning: message delayed 4 hours")
@@ -993,6 +996,7 @@ def test_delay_notices_are_automated_but_no_bounce():
         assert mail.automated and mail.bounced_message_ids == ()
 
 
+@pytest.mark.p7
 def test_out_of_office_reply_is_automated_but_no_bounce():
     raw = (
         b"From: Alex <alex@client.example>\nSubject: Automatic reply: We received your report\n"
@@ -1066,6 +1070,7 @@ def test_headers_that_break_policy_default_are_read(header):
     assert (mail.subject, mail.text) == ("odd", "body")
 
 
+@pytest.mark.p7
 def test_unusable_from_gives_no_sender():
     mail = parse(b"From: not an address\nSubject: x\n\nbody")
     assert (mail.sender, mail.sender_name) == (None, "")
@@ -1084,6 +1089,7 @@ def test_unusable_from_gives_no_sender():
         b"\x00\x01\x02\xff",
     ],
 )
+@pytest.mark.p6
 def test_bytes_that_are_not_mail_are_unparseable(raw):
     with pytest.raises(mime.Unparseable) as refused:
         parse(raw)
@@ -1229,6 +1235,7 @@ PROPERTY_SETTINGS = settings(
 
 @PROPERTY_SETTINGS
 @given(st.binary(max_size=3000))
+@pytest.mark.p6
 def test_random_bytes_never_break_the_parser(raw):
     check_parse(raw)
     check_parse(b"Subject: x\n" + raw)
@@ -1246,6 +1253,7 @@ OPERATIONS = ["flip", "truncate", "insert", "drop boundary", "duplicate headers"
         max_size=6,
     ),
 )
+@pytest.mark.p6
 def test_mutated_client_mail_never_breaks_the_parser(raw, mutations):
     for operation, where, junk in mutations:
         raw = mutate(raw, operation, where, junk)

@@ -52,6 +52,7 @@ def test_one_mailbox_is_read_right(value, name, address):
         [],
     ],
 )
+@pytest.mark.p7
 def test_anything_but_one_mailbox_is_ambiguous(values):
     with pytest.raises(AmbiguousSender):
         read_from(values)
@@ -62,6 +63,7 @@ def _mail(from_lines: list[str], *headers: str) -> bytes:
     return "\n".join(lines).encode()
 
 
+@pytest.mark.p7
 def test_the_parser_gives_no_sender_and_says_why_for_a_forgery():
     mail = parse(_mail(["reporter@x.example <attacker@y.example>"]), max_attachment_bytes=1000)
     assert mail.sender is None
@@ -117,6 +119,7 @@ MICROSOFT = (
         ([POSTFIX], None, False),
     ],
 )
+@pytest.mark.p7
 def test_only_our_servers_aligned_pass_verifies_the_sender(headers, authserv_id, verified):
     found = read_authentication(headers, authserv_id)
     assert (found is not None and found.verifies(REPORTER)) is verified

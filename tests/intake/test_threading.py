@@ -62,6 +62,7 @@ def _reporter_messages(app, reference: str) -> int:
         return sum(1 for m in ticket.messages if m.kind is MessageKind.REPORTER)
 
 
+@pytest.mark.p7
 def test_in_reply_to_names_the_thread(app, runner, tmp_path, two_tickets):
     (first, _), (second, second_ack) = two_tickets
 
@@ -72,6 +73,7 @@ def test_in_reply_to_names_the_thread(app, runner, tmp_path, two_tickets):
     assert _reporter_messages(app, first) == 1
 
 
+@pytest.mark.p7
 def test_references_name_the_thread_when_in_reply_to_names_nothing_of_ours(
     app, runner, tmp_path, two_tickets
 ):
@@ -87,6 +89,7 @@ def test_references_name_the_thread_when_in_reply_to_names_nothing_of_ours(
     assert (line["outcome"], line["ticket"]) == ("appended", first)
 
 
+@pytest.mark.p7
 def test_a_message_id_of_the_reporters_own_earlier_mail_names_its_thread(
     app, runner, tmp_path, two_tickets
 ):
@@ -105,6 +108,7 @@ def test_a_message_id_of_the_reporters_own_earlier_mail_names_its_thread(
     assert _reporter_messages(app, first) == 3
 
 
+@pytest.mark.p7
 def test_a_message_id_we_never_saw_names_no_thread(app, runner, tmp_path, two_tickets):
     line = _answer(runner, tmp_path, "In-Reply-To: <never-seen@elsewhere.example>")
 

@@ -61,6 +61,7 @@ def test_octet_stream_is_taken_too(client):
     assert response.status_code == 200 and response.get_json()["outcome"] == "created"
 
 
+@pytest.mark.p6
 def test_the_same_message_posted_twice_makes_one_ticket(app, client):
     first, second = post(client).get_json(), post(client).get_json()
 
@@ -137,6 +138,7 @@ def test_another_content_type_is_refused_with_415(app, client):
     assert response.status_code == 415 and inbound_count(app) == 0
 
 
+@pytest.mark.p6
 def test_a_message_that_cannot_be_stored_gets_503_and_retry_after(client, monkeypatch):
     def store_fails(*args, **kwargs):
         raise intake.StoreFailed("could not store the message (OperationalError)")

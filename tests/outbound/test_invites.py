@@ -28,6 +28,7 @@ def _invite(client, **fields):
     return submit(client, "/admin/users/invite", form)
 
 
+@pytest.mark.p3
 def test_the_invitation_leaves_through_outbox_send_and_its_link_lets_the_invitee_in(
     app, client, admin, smtp_server
 ):
@@ -53,6 +54,8 @@ def test_the_invitation_leaves_through_outbox_send_and_its_link_lets_the_invitee
     assert app.test_client().get(link).status_code == 410
 
 
+@pytest.mark.p3
+@pytest.mark.p4
 def test_an_invitation_written_to_anyone_else_is_blocked_and_never_sent(
     app, client, admin, smtp_server
 ):
@@ -77,6 +80,7 @@ def test_an_invitation_written_to_anyone_else_is_blocked_and_never_sent(
     assert [mail["To"] for mail in smtp_server.received] == [INVITEE]
 
 
+@pytest.mark.p3
 def test_invitations_are_not_held_to_the_hourly_limit(app, client, admin, smtp_server):
     """An admin who sends an invitation again means it; none is silently suppressed."""
     limit = app.config["HELPDESK_ACKS_PER_HOUR"]

@@ -77,6 +77,7 @@ def _later(**delta):
 # --- what arrives ------------------------------------------------------------------------------
 
 
+@pytest.mark.p3
 def test_a_web_report_is_acknowledged_with_the_policy_and_the_headers(app, client, smtp_server):
     with app.app_context():
         make_user(email="dana@example.org", display_name="Dana Whitfield")
@@ -112,6 +113,7 @@ def test_a_web_report_is_acknowledged_with_the_policy_and_the_headers(app, clien
         assert report.email_message_id.endswith("@helpdesk.example>")
 
 
+@pytest.mark.p3
 def test_a_followup_and_an_agent_reply_thread_with_the_report(app, reported_ticket, smtp_server):
     reference, _ = reported_ticket
     with app.app_context():
@@ -142,6 +144,8 @@ def test_a_followup_and_an_agent_reply_thread_with_the_report(app, reported_tick
     assert len({mail["Message-ID"] for mail in smtp_server.received}) == 3
 
 
+@pytest.mark.p3
+@pytest.mark.p6
 def test_the_acknowledgment_exists_exactly_when_the_report_does(app):
     """P6: the mail is written in the transaction of the change that causes it."""
     with app.app_context():
@@ -158,6 +162,7 @@ def test_the_acknowledgment_exists_exactly_when_the_report_does(app):
         )
 
 
+@pytest.mark.p4
 def test_an_inbound_message_id_reaches_a_header_only_when_it_is_safe(app, reported_ticket):
     reference, _ = reported_ticket
     with app.app_context():
@@ -188,6 +193,7 @@ def test_an_inbound_message_id_reaches_a_header_only_when_it_is_safe(app, report
         (None, False),
     ],
 )
+@pytest.mark.p4
 def test_only_a_strictly_shaped_message_id_is_usable(value, usable):
     assert outbox.is_usable_message_id(value) is usable
 
@@ -195,6 +201,7 @@ def test_only_a_strictly_shaped_message_id_is_usable(value, usable):
 # --- storm control and header safety ------------------------------------------------------------
 
 
+@pytest.mark.p3
 def test_at_most_five_acknowledgments_an_hour_reach_one_address(app, smtp_server):
     with app.app_context():
         reporter = make_user(email="busy@example.org")
@@ -224,6 +231,7 @@ def test_at_most_five_acknowledgments_an_hour_reach_one_address(app, smtp_server
         {"headers": {"References": "<a@b>\r\n\tBcc: everyone@example.org"}},
     ],
 )
+@pytest.mark.p4
 def test_our_own_code_refuses_line_breaks_and_encoded_words_in_headers(fields):
     mail = OutboundMail(
         **{"subject": "Your report", "recipient": "dana@example.org", "headers": {}, **fields}
@@ -231,6 +239,7 @@ def test_our_own_code_refuses_line_breaks_and_encoded_words_in_headers(fields):
     assert "line break or an encoded word" in outbox.header_problem(mail)
 
 
+@pytest.mark.p4
 def test_ordinary_headers_pass(app):
     with app.app_context():
         make_ticket()
@@ -239,6 +248,7 @@ def test_ordinary_headers_pass(app):
         assert set(mail.headers) >= {"Reply-To", "In-Reply-To", "References", "Auto-Submitted"}
 
 
+@pytest.mark.p4
 def test_a_header_changed_after_queueing_is_refused_at_send_time(app, reported_ticket, smtp_server):
     with app.app_context():
         mail = db.session.scalar(select(OutboundMail))
@@ -256,6 +266,7 @@ def test_a_header_changed_after_queueing_is_refused_at_send_time(app, reported_t
 @pytest.mark.parametrize(
     ("where", "answer"), [("rcpt", "450 4.2.1 Mailbox busy"), ("data", "451 4.3.0 Try later")]
 )
+@pytest.mark.p6
 def test_a_temporary_refusal_is_retried_later_with_the_same_message_id(
     app, reported_ticket, smtp_server, where, answer
 ):
@@ -279,6 +290,7 @@ def test_a_temporary_refusal_is_retried_later_with_the_same_message_id(
 @pytest.mark.parametrize(
     ("where", "answer"), [("rcpt", "550 5.1.1 No such user"), ("data", "554 5.7.1 Rejected")]
 )
+@pytest.mark.p6
 def test_a_permanent_refusal_fails_the_mail_for_good(
     app, reported_ticket, smtp_server, where, answer
 ):
@@ -291,6 +303,7 @@ def test_a_permanent_refusal_fails_the_mail_for_good(
     assert smtp_server.received == []
 
 
+@pytest.mark.p6
 def test_a_dropped_connection_is_retried_and_the_rest_of_the_batch_still_goes(
     app, reported_ticket, smtp_server
 ):
@@ -305,6 +318,7 @@ def test_a_dropped_connection_is_retried_and_the_rest_of_the_batch_still_goes(
     assert sorted(smtp_server.message_ids()) == sorted(m.email_message_id for m in _mails(app))
 
 
+@pytest.mark.p6
 def test_mail_waits_while_the_server_is_down(app, reported_ticket, smtp_server):
     with app.app_context():
         make_ticket()
@@ -318,6 +332,7 @@ def test_mail_waits_while_the_server_is_down(app, reported_ticket, smtp_server):
     assert sorted(smtp_server.message_ids()) == sorted(m.email_message_id for m in _mails(app))
 
 
+@pytest.mark.p6
 def test_temporary_failures_give_up_after_the_last_attempt(database_url, tmp_path, smtp_server):
     smtp_server.rcpt_reply = "421 4.3.2 Shutting down"
     with app_sending_to(smtp_server, database_url, tmp_path, HELPDESK_OUTBOX_MAX_ATTEMPTS=2) as app:
@@ -331,6 +346,7 @@ def test_temporary_failures_give_up_after_the_last_attempt(database_url, tmp_pat
     assert "421" in mail.reason
 
 
+@pytest.mark.p6
 def test_a_mail_whose_senders_keep_dying_is_given_up(app, reported_ticket, smtp_server):
     with app.app_context():
         mail = db.session.scalar(select(OutboundMail))
@@ -349,6 +365,7 @@ def test_the_retry_delay_doubles_with_jitter_up_to_a_cap(attempts):
     assert full / 2 <= delay <= full
 
 
+@pytest.mark.p6
 def test_a_killed_senders_mail_goes_out_after_its_claim_expires(
     app, database_url, tmp_path, reported_ticket, smtp_server
 ):
@@ -393,6 +410,7 @@ def _worker_environment(database_url: str, server: MailServer) -> dict:
     }
 
 
+@pytest.mark.p6
 def test_two_senders_send_each_mail_exactly_once(app, smtp_server):
     with app.app_context():
         for number in range(24):
@@ -419,6 +437,7 @@ def test_two_senders_send_each_mail_exactly_once(app, smtp_server):
 @pytest.mark.skipif(
     not TEST_DATABASE_URL.startswith("postgres"), reason="SKIP LOCKED is PostgreSQL's"
 )
+@pytest.mark.p6
 def test_a_claim_skips_mail_another_sender_holds_locked(app, smtp_server):
     with app.app_context():
         for number in range(4):
@@ -503,6 +522,7 @@ def test_admins_see_failed_and_blocked_mail_and_retry_a_failed_one(
     assert actions.count("mail.retried") == 1 and actions.count("mail.blocked") == 1
 
 
+@pytest.mark.p1
 def test_members_and_agents_cannot_open_the_outbox(client, login_as):
     login_as("agent")
     assert client.get("/admin/outbox").status_code == 403
@@ -516,6 +536,7 @@ MAIL_LIBRARIES = {"flask_mail", "smtplib", "email.mime"}
 ALLOWED_MAIL_IMPORTS = {"sender.py": {"flask_mail", "smtplib"}, "extensions.py": {"flask_mail"}}
 
 
+@pytest.mark.p3
 def test_no_module_but_the_sender_can_send_mail():
     for path in (ROOT / "helpdesk").rglob("*.py"):
         used = {
@@ -536,6 +557,8 @@ def _imported_modules(path: Path) -> set[str]:
     return modules
 
 
+@pytest.mark.p3
+@pytest.mark.p4
 def test_every_mail_sent_at_runtime_goes_through_the_outbox(
     app, client, login_as, smtp_server, monkeypatch
 ):

@@ -40,6 +40,7 @@ def _link(server: MailServer) -> str:
     return LINK.search(plain_text(mail)).group(0).removeprefix(BASE_URL)
 
 
+@pytest.mark.p3
 def test_the_link_arrives_at_the_owners_address(app, client, member, smtp_server):
     response = _ask_for_link(app, client, "Dana@Example.org")
     assert response.status_code == 200
@@ -126,6 +127,7 @@ def test_a_member_created_by_mail_intake_sets_a_first_password(app, client, smtp
     log_in(client, "mei@example.org", NEW_PASSWORD)
 
 
+@pytest.mark.p3
 def test_a_flood_of_requests_is_held_to_the_hourly_limit(app, client, member, smtp_server):
     for _ in range(7):
         assert _ask_for_link(app, client, member).status_code == 200

@@ -28,6 +28,8 @@ from helpdesk.models import (
 from ..factories import make_ticket, make_user
 from .mailserver import MailServer, everything_in, folded
 
+pytestmark = pytest.mark.p4  # every test here guards the privacy guard
+
 USERNAME = "QuickPay_Dev"
 PROFILE_URL = "https://marketplace.example/freelancers/~jane.doe-design"
 CONTEXT_URL = "https://marketplace.example/workrooms/48213"
@@ -78,6 +80,7 @@ def test_normalise_folds_case_width_accents_spacing_and_invisible_characters():
         "Contact billing@payments.example about it.",
     ],
 )
+@pytest.mark.p2
 def test_the_guard_refuses_what_names_the_reported_party_or_leaks(text):
     assert _check(text) is not None
 
@@ -239,6 +242,7 @@ def _assert_nothing_names_the_reported_party(server: MailServer) -> None:
         assert mail["To"] == REPORTER
 
 
+@pytest.mark.p2
 def test_no_mail_kind_names_the_reported_party_or_quotes_a_note(
     app, client, reported_tickets, smtp_server
 ):
@@ -260,6 +264,7 @@ def test_no_mail_kind_names_the_reported_party_or_quotes_a_note(
     _assert_nothing_names_the_reported_party(smtp_server)
 
 
+@pytest.mark.p2
 def test_no_seeded_canned_reply_names_the_reported_party(app, reported_tickets, smtp_server):
     defaults = seed.DEFAULT_CANNED_REPLIES
     assert len(defaults) >= 4, "the seeded canned replies went missing"
@@ -299,6 +304,7 @@ def test_mail_to_the_reported_party_or_anyone_but_the_reporter_is_refused(
     assert {mail["To"] for mail in smtp_server.received} == {REPORTER}
 
 
+@pytest.mark.p2
 def test_a_reply_quoting_an_internal_note_is_not_posted_and_the_refusal_is_kept(
     app, reported_tickets, smtp_server
 ):
