@@ -5,7 +5,6 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, canned_replies, inbox, reported, ticket_lookup, tickets
 from ..categories import active_categories, active_category
@@ -13,13 +12,18 @@ from ..database import db
 from ..errors import DomainError, InvalidInput, MailBlocked, StaleTicket
 from ..intake import inbound_log
 from ..mail import outbox
-from ..models import CannedReply, InboundMail, Priority, Status, Ticket
+from ..models import InboundMail, Priority, Status, Ticket
 from ..reporter_view import status_label
 from ..tickets import TicketChanges
 from ..workflow import TRANSITIONS
 from .access import agent_required, safe_next
+from .transactions import transaction
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
+
+
+def _form(name: str) -> str:
+    return request.form.get(name, "")
 
 
 def _form_int(name: str) -> int | None:
@@ -32,6 +36,14 @@ def _enum_or_none(enum_class, value: str | None):
         return enum_class(value) if value else None
     except ValueError:
         return None
+
+
+def _choice(enum_class, value: str | None, field: str):
+    """The chosen value, or InvalidInput when the form sent one that is not on its list."""
+    try:
+        return enum_class(value)
+    except ValueError:
+        raise InvalidInput({field: ["Choose one of the values offered."]}) from None
 
 
 # --- the inbox -----------------------------------------------------------------------------
@@ -70,8 +82,8 @@ BULK_CHANGES: dict[str, Callable[[str], TicketChanges]] = {
     "assign": lambda value: TicketChanges(
         assignee=tickets.assignee_by_id(int(value) if value.isdigit() else None)
     ),
-    "status": lambda value: TicketChanges(status=Status(value)),
-    "priority": lambda value: TicketChanges(priority=Priority(value)),
+    "status": lambda value: TicketChanges(status=_choice(Status, value, "status")),
+    "priority": lambda value: TicketChanges(priority=_choice(Priority, value, "priority")),
 }
 
 
@@ -87,14 +99,14 @@ def bulk():
         flash("Choose tickets and an action.", "error")
         return redirect(back)
     changed, refused = 0, []
-    for ticket in ticket_lookup.by_references(references):
-        try:
-            with db.session.begin_nested():
-                tickets.update(current_user, ticket, changes_for(value), version=None)
-            changed += 1
-        except (DomainError, ValueError) as error:
-            refused.append(f"{ticket.reference}: {error}")
-    db.session.commit()
+    with transaction():
+        for ticket in ticket_lookup.by_references(references):
+            try:
+                with db.session.begin_nested():
+                    tickets.update(current_user, ticket, changes_for(value), version=None)
+                changed += 1
+            except DomainError as error:
+                refused.append(f"{ticket.reference}: {error}")
     flash(
         f"{changed} ticket{'s' if changed != 1 else ''} changed.", "success" if changed else "info"
     )
@@ -175,8 +187,10 @@ TICKET_ACTIONS: dict[str, Callable[[Ticket, int | None], object]] = {
     "assign": _change(
         lambda: TicketChanges(assignee=tickets.assignee_by_id(_form_int("assignee")))
     ),
-    "status": _change(lambda: TicketChanges(status=Status(request.form.get("status", "")))),
-    "priority": _change(lambda: TicketChanges(priority=Priority(request.form.get("priority", "")))),
+    "status": _change(lambda: TicketChanges(status=_choice(Status, _form("status"), "status"))),
+    "priority": _change(
+        lambda: TicketChanges(priority=_choice(Priority, _form("priority"), "priority"))
+    ),
     "category": _change(lambda: TicketChanges(category=active_category(_form_int("category")))),
     "reply": _reply,
     "note": lambda t, v: tickets.add_note(current_user, t, request.form.get("body", "")),
@@ -203,39 +217,28 @@ def act(reference: str, action: str):
     if handler is None:
         abort(404)
     ticket = _ticket_or_404(reference)
-    try:
-        handler(ticket, _form_int("version"))
-        db.session.commit()
-    except MailBlocked as blocked:  # the reply is not posted, but the refusal is kept (P4)
-        db.session.rollback()
-        outbox.record_blocked(blocked, current_user)
-        db.session.commit()
-        message = f"Not sent: the privacy guard refused this reply. {blocked.reason}"
+    with transaction() as done:
+        handler(ticket, _seen_version())
+    if isinstance(done.refusal, MailBlocked):  # the reply is not posted; the refusal is kept (P4)
+        with transaction():
+            outbox.record_blocked(done.refusal, current_user)
+        message = f"Not sent: the privacy guard refused this reply. {done.refusal.reason}"
         return _render_ticket(_ticket_or_404(reference), _kept_text(), message, 422)
-    except (DomainError, StaleDataError, ValueError) as error:
-        db.session.rollback()
-        message, status = _refusal(error)
-        return _render_ticket(_ticket_or_404(reference), _kept_text(), message, status)
+    if not done.ok:
+        status = 409 if isinstance(done.refusal, StaleTicket) else 422
+        message = done.refusal.messages if isinstance(done.refusal, InvalidInput) else done.refusal
+        return _render_ticket(_ticket_or_404(reference), _kept_text(), str(message), status)
     flash(DONE.get(action, "Saved."), "success")
     return redirect(url_for(".ticket", reference=ticket.reference))
 
 
-def _refusal(error: Exception) -> tuple[str, int]:
-    """What to tell the agent about a refused action, and the HTTP status that goes with it."""
-    match error:
-        case StaleTicket():
-            return str(error), 409
-        case StaleDataError():  # two requests passed the version check at the same moment
-            return (
-                "Another agent changed this ticket at the same moment. Review it and try again.",
-                409,
-            )
-        case InvalidInput():
-            return error.messages, 422
-        case DomainError():
-            return str(error), 422
-        case _:
-            return "That value is not allowed.", 422
+def _seen_version() -> int:
+    """The ticket's version the agent's page showed: an action without it could overwrite a
+    change the agent never saw, so it is refused."""
+    version = _form_int("version")
+    if version is None:
+        raise StaleTicket("This action came without the ticket's version. Reload the ticket.")
+    return version
 
 
 def _kept_text() -> dict:
@@ -265,26 +268,25 @@ def _canned_input() -> canned_replies.CannedReplyInput:
 @bp.route("/canned-replies/<int:canned_id>", methods=["GET", "POST"])
 @agent_required
 def canned_reply_editor(canned_id: int | None):
-    canned = db.session.get(CannedReply, canned_id) if canned_id else None
+    # Another agent's personal reply looks like no reply at all.
+    canned = canned_replies.usable(current_user, canned_id)
     if canned_id and canned is None:
         abort(404)
     data, errors, preview, status = None, {}, None, 200
     if request.method == "POST":
         data = _canned_input()
-        try:
+        with transaction() as done:
             if "preview" in request.form:
                 preview = canned_replies.preview(data.body)
             else:
                 canned_replies.save(current_user, data, canned)
-                db.session.commit()
-                flash(f"Saved “{data.title.strip()}”.", "success")
-                return redirect(url_for(".canned_reply_editor"))
-        except InvalidInput as invalid:
-            db.session.rollback()
-            errors, status = invalid.errors, 422
-        except DomainError as error:
-            db.session.rollback()
-            errors, status = {"form": [str(error)]}, 403
+        if isinstance(done.refusal, InvalidInput):
+            errors, status = done.refusal.errors, 422
+        elif not done.ok:
+            errors, status = {"form": [str(done.refusal)]}, 403
+        elif preview is None:
+            flash(f"Saved “{data.title.strip()}”.", "success")
+            return redirect(url_for(".canned_reply_editor"))
     return render_template(
         "agent/canned_replies.html",
         replies=canned_replies.available_to(current_user),
@@ -301,14 +303,13 @@ def canned_reply_editor(canned_id: int | None):
 @bp.post("/canned-replies/<int:canned_id>/delete")
 @agent_required
 def delete_canned_reply(canned_id: int):
-    canned = db.session.get(CannedReply, canned_id) or abort(404)
-    try:
+    canned = canned_replies.usable(current_user, canned_id) or abort(404)
+    with transaction() as done:
         canned_replies.delete(current_user, canned)
-        db.session.commit()
+    if done.ok:
         flash(f"Deleted “{canned.title}”.", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    else:
+        flash(str(done.refusal), "error")
     return redirect(url_for(".canned_reply_editor"))
 
 
