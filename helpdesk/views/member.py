@@ -16,12 +16,12 @@ from flask_login import current_user, login_required
 from .. import articles, attachments, reporter_view, ticket_lookup, tickets
 from ..attachments import INLINE_TYPES, current_store
 from ..categories import active_categories, active_category, active_category_by_slug
-from ..database import db
 from ..errors import DuplicateSubmission, InvalidInput, TicketClosed
 from ..models import Category, Ticket
 from ..signing import new_submission_key
 from .access import show_errors
 from .forms import FollowupForm, ReportForm, answer_field
+from .transactions import transaction
 
 bp = Blueprint("member", __name__)
 
@@ -83,7 +83,7 @@ def new_ticket():
         _prefill(form)
     elif form.validate_on_submit():
         category = active_category(form.category.data)
-        try:
+        with transaction() as done:
             ticket = tickets.open_ticket(
                 current_user,
                 category=category,
@@ -98,15 +98,14 @@ def new_ticket():
             )
             # Suggested articles opened in this session did not answer the question after all.
             articles.record_report(session.get(articles.SESSION_KEY))
-            db.session.commit()
-        except DuplicateSubmission as duplicate:
-            db.session.rollback()
-            return _received(duplicate.reference)
-        except InvalidInput as invalid:
-            db.session.rollback()
-            answer_errors = _show_report_errors(form, invalid)
-        else:
+        if done.ok:
             return _received(ticket.reference)
+        if isinstance(done.refusal, DuplicateSubmission):  # a double click, or a retry
+            return _received(done.refusal.reference)
+        if isinstance(done.refusal, InvalidInput):
+            answer_errors = _show_report_errors(form, done.refusal)
+        else:
+            form.form_errors.append(str(done.refusal))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
         "member/new_ticket.html",
@@ -136,20 +135,15 @@ def ticket(reference: str):
     ticket = _own_ticket_or_404(reference)
     form = FollowupForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form) as done:
             tickets.add_followup(
                 current_user, ticket, form.body.data or "", form.attachments.data or []
             )
-            db.session.commit()
-        except InvalidInput as invalid:
-            db.session.rollback()
-            show_errors(form, invalid)
-        except TicketClosed as closed:
-            db.session.rollback()
-            flash(str(closed), "error")
-            return redirect(url_for(".ticket", reference=ticket.reference))
-        else:
+        if done.ok:
             flash("Thank you. We added your information to the report.", "success")
+            return redirect(url_for(".ticket", reference=ticket.reference))
+        if isinstance(done.refusal, TicketClosed):
+            flash(str(done.refusal), "error")
             return redirect(url_for(".ticket", reference=ticket.reference))
     status = 422 if form.errors else 200
     return render_template(

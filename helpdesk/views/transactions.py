@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from flask import flash
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -48,3 +49,16 @@ def transaction(form: FlaskForm | None = None) -> Iterator[Outcome]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def refusal_text(refusal: DomainError) -> str:
+    """A refusal as one message for the person who asked."""
+    return refusal.messages if isinstance(refusal, InvalidInput) else str(refusal)
+
+
+def flash_outcome(done: Outcome, success: str) -> None:
+    """After a one-button action: its success message, or why it was refused."""
+    if done.ok:
+        flash(success, "success")
+    else:
+        flash(refusal_text(done.refusal), "error")

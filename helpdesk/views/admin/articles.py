@@ -9,11 +9,11 @@ from wtforms.validators import Optional
 from ... import articles
 from ...categories import active_categories
 from ...database import db
-from ...errors import InvalidInput
 from ...markdown import render
 from ...models import Article
-from ..access import agent_required, show_errors
+from ..access import agent_required
 from ..forms import optional_int
+from ..transactions import flash_outcome, transaction
 from . import bp
 
 
@@ -78,13 +78,9 @@ def _edit(article: Article | None):
         if request.form.get("action") == "preview":
             preview = render(form.body.data or "")
         else:
-            try:
+            with transaction(form) as done:
                 saved = articles.save_article(current_user, _input(form), article)
-                db.session.commit()
-            except InvalidInput as invalid:
-                db.session.rollback()
-                show_errors(form, invalid)
-            else:
+            if done.ok:
                 flash(f"Saved “{saved.title}”.", "success")
                 return redirect(url_for(".article_edit", article_id=saved.id))
     status = 422 if form.errors or form.form_errors else 200
@@ -109,9 +105,9 @@ def _input(form: ArticleForm) -> articles.ArticleInput:
 @agent_required
 def article_publish(article_id: int):
     article = _article_or_404(article_id)
-    articles.publish(current_user, article)
-    db.session.commit()
-    flash(f"Published “{article.title}”: members can read it now.", "success")
+    with transaction() as done:
+        articles.publish(current_user, article)
+    flash_outcome(done, f"Published “{article.title}”: members can read it now.")
     return _back(article)
 
 
@@ -119,9 +115,9 @@ def article_publish(article_id: int):
 @agent_required
 def article_unpublish(article_id: int):
     article = _article_or_404(article_id)
-    articles.unpublish(current_user, article)
-    db.session.commit()
-    flash(f"Unpublished “{article.title}”: it is a draft again, hidden from members.", "success")
+    with transaction() as done:
+        articles.unpublish(current_user, article)
+    flash_outcome(done, f"Unpublished “{article.title}”: it is a draft again, hidden from members.")
     return _back(article)
 
 

@@ -19,9 +19,10 @@ from wtforms.validators import Optional
 
 from ... import categories
 from ...database import db
-from ...errors import InvalidInput, NotAllowed
+from ...errors import InvalidInput
 from ...models import Category, Priority
 from ..access import admin_required, show_errors
+from ..transactions import flash_outcome, refusal_text, transaction
 from . import bp
 
 SPARE_QUESTION_ROWS = 2  # empty rows the form offers for new questions
@@ -110,16 +111,13 @@ def _edit(category: Category | None):
     status = 200
     if form.validate_on_submit():
         rows = _question_rows(form)
-        try:
+        with transaction() as done:
             saved = categories.save_category(current_user, _input(form, rows), category)
-            db.session.commit()
-        except InvalidInput as invalid:
-            db.session.rollback()
-            _show_category_errors(form, invalid, rows)
-            status = 422
-        else:
+        if done.ok:
             flash(f"Saved “{saved.name}”.", "success")
             return redirect(url_for(".categories"))
+        _show_category_errors(form, done.refusal, rows)
+        status = 422
     elif form.is_submitted():  # a missing CSRF token, or hours that are not a number
         status = 422
     else:
@@ -214,8 +212,10 @@ def category_move(category_id: int):
     step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if step is None:
         abort(400)
-    categories.move_category(current_user, category, step)
-    db.session.commit()
+    with transaction() as done:
+        categories.move_category(current_user, category, step)
+    if not done.ok:
+        flash(refusal_text(done.refusal), "error")
     return redirect(url_for(".categories", _anchor=f"category-{category.id}"))
 
 
@@ -224,19 +224,14 @@ def category_move(category_id: int):
 def category_active(category_id: int):
     category = _category_or_404(category_id)
     active = request.form.get("active") == "1"
-    try:
+    with transaction() as done:
         categories.set_active(current_user, category, active)
-        db.session.commit()
-    except NotAllowed as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
+    if active:
+        flash_outcome(done, f"Reactivated “{category.name}”: it is back on the report form.")
     else:
-        if active:
-            flash(f"Reactivated “{category.name}”: it is back on the report form.", "success")
-        else:
-            flash(
-                f"Deactivated “{category.name}”: it is off the report form and the API; "
-                "its tickets stay.",
-                "success",
-            )
+        flash_outcome(
+            done,
+            f"Deactivated “{category.name}”: it is off the report form and the API; "
+            "its tickets stay.",
+        )
     return redirect(url_for(".categories"))

@@ -14,6 +14,7 @@ from ...intake import inbound_log
 from ...models import Category, InboundMail, InboundOutcome, MailAlias
 from ..access import admin_required, show_errors
 from ..forms import optional_int
+from ..transactions import flash_outcome, transaction
 from . import bp
 
 # The raw source shown on the page; the whole of it is always a download away.
@@ -96,15 +97,11 @@ def mail_addresses():
     form.category.choices = [("", "Choose a category")] + _category_choices()
     tester = AliasTestForm(request.args, prefix="test")
     if form.validate_on_submit():
-        try:
+        with transaction(form) as done:
             alias = aliases.add_alias(
                 current_user, form.address.data or "", _category(form.category.data)
             )
-            db.session.commit()
-        except InvalidInput as invalid:
-            db.session.rollback()
-            show_errors(form, invalid)
-        else:
+        if done.ok:
             flash(f"Mail to {alias.address} now opens {alias.category.name} reports.", "success")
             return redirect(url_for(".mail_addresses"), code=303)
     return _mail_page(form, tester, status=400 if form.errors else 200)
@@ -137,16 +134,11 @@ def _mail_page(form: AliasForm, tester: AliasTestForm, status: int):
 @admin_required
 def alias_category(alias_id: int):
     alias = _alias_or_404(alias_id)
-    try:
+    with transaction() as done:
         aliases.change_category(
             current_user, alias, _category(optional_int(request.form.get("category")))
         )
-        db.session.commit()
-    except InvalidInput as invalid:
-        db.session.rollback()
-        flash(invalid.messages, "error")
-    else:
-        flash(f"Mail to {alias.address} now opens {alias.category.name} reports.", "success")
+    flash_outcome(done, f"Mail to {alias.address} now opens {alias.category.name} reports.")
     return redirect(url_for(".mail_addresses"), code=303)
 
 
@@ -155,9 +147,9 @@ def alias_category(alias_id: int):
 def alias_delete(alias_id: int):
     alias = _alias_or_404(alias_id)
     address = alias.address
-    aliases.remove_alias(current_user, alias)
-    db.session.commit()
-    flash(f"{address} is no longer an alias; its mail now gets the default category.", "success")
+    with transaction() as done:
+        aliases.remove_alias(current_user, alias)
+    flash_outcome(done, f"{address} is no longer an alias; its mail now gets the default category.")
     return redirect(url_for(".mail_addresses"), code=303)
 
 

@@ -1,13 +1,13 @@
 """The outbox: mail queued, refused by the mail server, or blocked by the privacy guard."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...database import db
-from ...errors import NotAllowed
 from ...mail import admin as mail_admin
 from ...models import MailStatus, OutboundMail
 from ..access import admin_required
+from ..transactions import flash_outcome, transaction
 from . import bp
 
 
@@ -30,12 +30,7 @@ def outbox_retry(mail_id: int):
     mail = db.session.get(OutboundMail, mail_id)
     if mail is None:
         abort(404)
-    try:
+    with transaction() as done:
         mail_admin.retry(current_user, mail)
-        db.session.commit()
-    except NotAllowed as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
-    else:
-        flash(f"Mail to {mail.recipient} is queued again.", "success")
+    flash_outcome(done, f"Mail to {mail.recipient} is queued again.")
     return redirect(url_for(".outbox"))

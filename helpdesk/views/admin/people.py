@@ -8,9 +8,9 @@ from wtforms.validators import InputRequired
 
 from ... import accounts, invites
 from ...database import db
-from ...errors import DomainError, InvalidInput, NotAllowed
 from ...models import MailStatus, OutboundMail, Role, User
-from ..access import admin_required, safe_next, show_errors
+from ..access import admin_required, safe_next
+from ..transactions import flash_outcome, transaction
 from . import bp
 
 
@@ -56,22 +56,13 @@ def _back_to_people():
     return redirect(back, code=303)
 
 
-def _refused(error: DomainError):
-    db.session.rollback()
-    flash(error.messages if isinstance(error, InvalidInput) else str(error), "error")
-    return _back_to_people()
-
-
 @bp.post("/users/<int:user_id>/role")
 @admin_required
 def user_role(user_id: int):
     user = _user_or_404(user_id)
-    try:
+    with transaction() as done:
         accounts.change_role(current_user, user, request.form.get("role", ""))
-        db.session.commit()
-    except (InvalidInput, NotAllowed) as error:
-        return _refused(error)
-    flash(f"{user.display_name} is now {user.role.value}.", "success")
+    flash_outcome(done, f"{user.display_name} is now {user.role.value}.")
     return _back_to_people()
 
 
@@ -80,17 +71,13 @@ def user_role(user_id: int):
 def user_active(user_id: int):
     user = _user_or_404(user_id)
     active = request.form.get("active") == "1"
-    try:
+    with transaction() as done:
         accounts.set_active(current_user, user, active)
-        db.session.commit()
-    except (InvalidInput, NotAllowed) as error:
-        return _refused(error)
     if active:
-        flash(f"Reactivated {user.display_name}: they can log in again.", "success")
+        flash_outcome(done, f"Reactivated {user.display_name}: they can log in again.")
     else:
-        flash(
-            f"Deactivated {user.display_name}: they can no longer log in; their tickets stay.",
-            "success",
+        flash_outcome(
+            done, f"Deactivated {user.display_name}: they can no longer log in; their tickets stay."
         )
     return _back_to_people()
 
@@ -118,15 +105,11 @@ class InviteForm(FlaskForm):
 def invite():
     form = InviteForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form) as done:
             mail = invites.invite(
                 current_user, form.email.data, form.display_name.data, form.role.data or ""
             )
-            db.session.commit()
-        except InvalidInput as invalid:
-            db.session.rollback()
-            show_errors(form, invalid)
-        else:
+        if done.ok:
             _flash_invited(mail)
             return redirect(url_for(".users", q=mail.user.email), code=303)
     status = 422 if form.errors else 200

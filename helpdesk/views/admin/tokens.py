@@ -1,6 +1,6 @@
 """API tokens: create one (its secret shown once), list them, revoke one."""
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
@@ -8,9 +8,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ... import api_tokens
 from ...database import db
-from ...errors import InvalidInput
 from ...models import ApiToken
-from ..access import admin_required, show_errors
+from ..access import admin_required
+from ..transactions import flash_outcome, transaction
 from . import bp
 
 
@@ -52,14 +52,11 @@ def token_create():
     form = TokenForm()
     if not form.validate_on_submit():
         return _tokens_page(form, status=400)
-    try:
+    with transaction(form) as done:
         created = api_tokens.create_token(
             current_user, form.name.data or "", form.scopes.data or []
         )
-        db.session.commit()
-    except InvalidInput as invalid:
-        db.session.rollback()
-        show_errors(form, invalid)
+    if not done.ok:
         return _tokens_page(form, status=422)
     # Shown here, in answer to the POST, and never again: only its sha256 is stored.
     return _tokens_page(TokenForm(formdata=None), created=created)
@@ -71,7 +68,7 @@ def token_revoke(token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None:
         abort(404)
-    api_tokens.revoke(current_user, token)
-    db.session.commit()
-    flash(f"Revoked “{token.name}”: it no longer works.", "success")
+    with transaction() as done:
+        api_tokens.revoke(current_user, token)
+    flash_outcome(done, f"Revoked “{token.name}”: it no longer works.")
     return redirect(url_for(".tokens"))
