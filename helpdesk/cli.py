@@ -105,15 +105,25 @@ def autoclose(days: int) -> None:
         click.echo(f"  {reference}")
 
 
+def _looping(interval: float, minimum: float, wait: str):
+    """--loop, and the --interval between rounds, for a command that can keep at it."""
+
+    def decorate(command):
+        interval_option = click.option(
+            "--interval",
+            default=interval,
+            show_default=True,
+            type=click.FloatRange(min=minimum),
+            help=f"Seconds {wait} (with --loop).",
+        )
+        loop_option = click.option("--loop", is_flag=True, help="Keep at it until stopped.")
+        return loop_option(interval_option(command))
+
+    return decorate
+
+
 @outbox_cli.command("send")
-@click.option("--loop", is_flag=True, help="Keep sending as mail comes in, until stopped.")
-@click.option(
-    "--interval",
-    default=5.0,
-    show_default=True,
-    type=click.FloatRange(min=0.1),
-    help="Seconds to wait when nothing is due (with --loop).",
-)
+@_looping(interval=5.0, minimum=0.1, wait="to wait when nothing is due")
 def send_mail(loop: bool, interval: float) -> None:
     """Send the mail that is due, batch by batch; with --loop, keep at it until SIGTERM or
     Ctrl-C, which let the batch in hand finish."""
@@ -210,14 +220,7 @@ def ingest_mail(path: str) -> None:
 
 
 @mail_cli.command("fetch")
-@click.option("--loop", is_flag=True, help="Keep fetching until stopped.")
-@click.option(
-    "--interval",
-    default=60.0,
-    show_default=True,
-    type=click.FloatRange(min=1),
-    help="Seconds between fetches (with --loop).",
-)
+@_looping(interval=60.0, minimum=1, wait="between fetches")
 def fetch_mail(loop: bool, interval: float) -> None:
     """Fetch new mail from the IMAP mailbox (HELPDESK_IMAP_* settings) and take it in."""
     stop = _stop_event() if loop else threading.Event()

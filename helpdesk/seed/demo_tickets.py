@@ -18,27 +18,21 @@ DATA_FILE = Path(__file__).parent / "data" / "demo_tickets.json"
 
 # One step in a ticket's story, `hours` after it was opened.
 @dataclass(frozen=True)
-class Reply:
+class _Text:
+    hours: float
+    body: str
+
+
+class Reply(_Text):
     """An agent's public reply."""
 
-    hours: float
-    body: str
 
-
-@dataclass(frozen=True)
-class Note:
+class Note(_Text):
     """An agent's internal note."""
 
-    hours: float
-    body: str
 
-
-@dataclass(frozen=True)
-class Followup:
+class Followup(_Text):
     """The reporter adds to the thread."""
-
-    hours: float
-    body: str
 
 
 @dataclass(frozen=True)

@@ -19,28 +19,24 @@ def load_user(session_id: str) -> User | None:
     return accounts.session_user(session_id)
 
 
-def agent_required(view):
-    """Agents and admins only; a member gets 403."""
+def requires(permission: Permission):
+    """A view for those the permission allows; anyone else logged in gets 403."""
 
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not allows(current_user, Permission.WORK_TICKETS):
-            abort(403)
-        return view(*args, **kwargs)
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not allows(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorate
 
 
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not allows(current_user, Permission.ADMINISTER):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+agent_required = requires(Permission.WORK_TICKETS)  # agents and admins
+admin_required = requires(Permission.ADMINISTER)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -3,13 +3,13 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import EqualTo, InputRequired
+from wtforms import EmailField
+from wtforms.validators import InputRequired
 
 from .. import accounts, invites, password_reset
 from ..errors import EmailTaken, LoginThrottled, ResetLinkInvalid
 from .access import safe_next
-from .forms import LoginForm, RegisterForm
+from .forms import LoginForm, RegisterForm, new_password_fields
 from .transactions import transaction
 
 bp = Blueprint("auth", __name__)
@@ -100,15 +100,7 @@ class ResetRequestForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        validators=[InputRequired("Choose a password.")],
-        description="At least 10 characters.",
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[EqualTo("password", "The two passwords are not the same.")],
-    )
+    password, confirm = new_password_fields("New password")
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])

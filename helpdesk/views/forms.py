@@ -28,18 +28,24 @@ def optional_int(value):
         return None
 
 
-class RegisterForm(FlaskForm):
-    display_name = StringField("Your name", validators=[InputRequired("Enter your name.")])
-    email = EmailField("Email address", validators=[InputRequired("Enter your email address.")])
+def new_password_fields(label: str) -> tuple[PasswordField, PasswordField]:
+    """A password to choose and its confirmation, for a form's `password, confirm = …`."""
     password = PasswordField(
-        "Password",
+        label,
         validators=[InputRequired("Choose a password.")],
         description="At least 10 characters.",
     )
     confirm = PasswordField(
-        "Repeat the password",
+        f"Repeat the {label[0].lower()}{label[1:]}",
         validators=[EqualTo("password", "The two passwords are not the same.")],
     )
+    return password, confirm
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField("Your name", validators=[InputRequired("Enter your name.")])
+    email = EmailField("Email address", validators=[InputRequired("Enter your email address.")])
+    password, confirm = new_password_fields("Password")
 
 
 class LoginForm(FlaskForm):

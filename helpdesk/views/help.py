@@ -65,18 +65,14 @@ def search():
 
 @bp.get("/<section_slug>")
 def section(section_slug: str):
-    found = articles.section_by_slug(section_slug)
-    if found is None:
-        abort(404)
+    found = articles.section_by_slug(section_slug) or abort(404)
     in_section = articles.published_in_section(found)
     return render_template("help/section.html", section=found, articles=in_section)
 
 
 @bp.get("/articles/<slug>")
 def article(slug: str):
-    found = articles.published_article(slug)
-    if found is None:
-        abort(404)
+    found = articles.published_article(slug) or abort(404)
     if request.args.get("from") == FROM_SUGGESTION:
         _record_suggestion_open(found)
     key = articles.voter_key(current_user, _browser_voter_id())
@@ -102,9 +98,7 @@ def _record_suggestion_open(article) -> None:
 @bp.post("/articles/<slug>/vote")
 def vote(slug: str):
     """Yes or No, from a plain form (CSRF-protected); the same voter's next vote replaces it."""
-    found = articles.published_article(slug)
-    if found is None:
-        abort(404)
+    found = articles.published_article(slug) or abort(404)
     answer = request.form.get("helpful")
     if answer not in ("yes", "no"):
         abort(400)

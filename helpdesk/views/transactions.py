@@ -5,7 +5,7 @@ redirect when `done.ok` or re-render with the refusal. The domain flushes and ne
 this is the one place that does.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -56,9 +56,13 @@ def refusal_text(refusal: DomainError) -> str:
     return refusal.messages if isinstance(refusal, InvalidInput) else str(refusal)
 
 
-def flash_outcome(done: Outcome, success: str) -> None:
-    """After a one-button action: its success message, or why it was refused."""
-    if done.ok:
-        flash(success, "success")
-    else:
+def act_and_flash(action: Callable[[], object], success: str | None = None) -> bool:
+    """A one-button action in its own transaction: flashes `success` when it is done, or why
+    it was refused; True when done."""
+    with transaction() as done:
+        action()
+    if not done.ok:
         flash(refusal_text(done.refusal), "error")
+    elif success:
+        flash(success, "success")
+    return done.ok

@@ -1,6 +1,6 @@
 """Writing the help center at /admin/articles: agents and admins (members get 403)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
@@ -13,7 +13,7 @@ from ...markdown import render
 from ...models import Article
 from ..access import agent_required
 from ..forms import optional_int
-from ..transactions import flash_outcome, transaction
+from ..transactions import act_and_flash, transaction
 from . import bp
 
 
@@ -43,13 +43,6 @@ def _choices(form: ArticleForm) -> None:
     form.report_category_id.choices = [("", "None")] + [(c.id, c.name) for c in active_categories()]
 
 
-def _article_or_404(article_id: int) -> Article:
-    article = db.session.get(Article, article_id)
-    if article is None:
-        abort(404)
-    return article
-
-
 @bp.get("/articles/", endpoint="articles")
 @agent_required
 def articles_page():
@@ -58,19 +51,12 @@ def articles_page():
     )
 
 
-@bp.route("/articles/new", methods=["GET", "POST"])
+@bp.route("/articles/new", methods=["GET", "POST"], endpoint="article_new")
+@bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"], endpoint="article_edit")
 @agent_required
-def article_new():
-    return _edit(None)
-
-
-@bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
-@agent_required
-def article_edit(article_id: int):
-    return _edit(_article_or_404(article_id))
-
-
-def _edit(article: Article | None):
+def article_form(article_id: int | None = None):
+    """A new article, or one to edit; saving comes back to its page."""
+    article = db.get_or_404(Article, article_id) if article_id else None
     form = ArticleForm(obj=article)
     _choices(form)
     preview = None
@@ -101,23 +87,21 @@ def _input(form: ArticleForm) -> articles.ArticleInput:
     )
 
 
-@bp.post("/articles/<int:article_id>/publish")
-@agent_required
-def article_publish(article_id: int):
-    article = _article_or_404(article_id)
-    with transaction() as done:
-        articles.publish(current_user, article)
-    flash_outcome(done, f"Published “{article.title}”: members can read it now.")
-    return _back(article)
+PUBLICATION_DONE = {
+    True: "Published “{title}”: members can read it now.",
+    False: "Unpublished “{title}”: it is a draft again, hidden from members.",
+}
 
 
-@bp.post("/articles/<int:article_id>/unpublish")
+@bp.post("/articles/<int:article_id>/publish", endpoint="article_publish")
+@bp.post("/articles/<int:article_id>/unpublish", endpoint="article_unpublish")
 @agent_required
-def article_unpublish(article_id: int):
-    article = _article_or_404(article_id)
-    with transaction() as done:
-        articles.unpublish(current_user, article)
-    flash_outcome(done, f"Unpublished “{article.title}”: it is a draft again, hidden from members.")
+def article_publication(article_id: int):
+    article = db.get_or_404(Article, article_id)
+    publish = request.endpoint == "admin.article_publish"
+    change = articles.publish if publish else articles.unpublish
+    done = PUBLICATION_DONE[publish].format(title=article.title)
+    act_and_flash(lambda: change(current_user, article), done)
     return _back(article)
 
 

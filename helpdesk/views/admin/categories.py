@@ -22,7 +22,7 @@ from ...database import db
 from ...errors import InvalidInput
 from ...models import Category, Priority
 from ..access import admin_required, show_errors
-from ..transactions import flash_outcome, refusal_text, transaction
+from ..transactions import act_and_flash, transaction
 from . import bp
 
 SPARE_QUESTION_ROWS = 2  # empty rows the form offers for new questions
@@ -77,13 +77,6 @@ class CategoryForm(FlaskForm):
     questions = FieldList(FormField(QuestionForm))
 
 
-def _category_or_404(category_id: int) -> Category:
-    category = db.session.get(Category, category_id)
-    if category is None:
-        abort(404)
-    return category
-
-
 @bp.get("/categories", endpoint="categories")
 @admin_required
 def categories_page():
@@ -94,19 +87,11 @@ def categories_page():
     )
 
 
-@bp.route("/categories/new", methods=["GET", "POST"])
+@bp.route("/categories/new", methods=["GET", "POST"], endpoint="category_new")
+@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"], endpoint="category_edit")
 @admin_required
-def category_new():
-    return _edit(None)
-
-
-@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
-@admin_required
-def category_edit(category_id: int):
-    return _edit(_category_or_404(category_id))
-
-
-def _edit(category: Category | None):
+def category_form(category_id: int | None = None):
+    category = db.get_or_404(Category, category_id) if category_id else None
     form = CategoryForm(data=_form_data(category))
     status = 200
     if form.validate_on_submit():
@@ -161,14 +146,16 @@ def _question_rows(form: CategoryForm) -> list[int]:
     ]
 
 
+def _texts(form, *names: str) -> dict[str, str]:
+    """The named text fields of a form, empty when left out."""
+    return {name: form[name].data or "" for name in names}
+
+
 def _input(form: CategoryForm, rows: list[int]) -> categories.CategoryInput:
+    texts = _texts(form, "name", "slug", "description", "interaction_notice", "default_priority")
     return categories.CategoryInput(
-        name=form.name.data or "",
-        slug=form.slug.data or "",
-        description=form.description.data or "",
+        **texts,
         is_interaction=form.is_interaction.data,
-        interaction_notice=form.interaction_notice.data or "",
-        default_priority=form.default_priority.data or "",
         first_response_hours=form.first_response_hours.data,
         questions=[_question_input(form.questions[index].form) for index in rows],
     )
@@ -176,11 +163,8 @@ def _input(form: CategoryForm, rows: list[int]) -> categories.CategoryInput:
 
 def _question_input(row: QuestionForm) -> categories.QuestionInput:
     return categories.QuestionInput(
-        key=row.key.data or "",
-        label=row.label.data or "",
-        kind=row.kind.data or "",
+        **_texts(row, "key", "label", "kind", "help"),
         required=row.required.data,
-        help=row.help.data or "",
         options=(row.options.data or "").splitlines(),
     )
 
@@ -208,30 +192,24 @@ def _show_category_errors(form: CategoryForm, invalid: InvalidInput, rows: list[
 @bp.post("/categories/<int:category_id>/move")
 @admin_required
 def category_move(category_id: int):
-    category = _category_or_404(category_id)
+    category = db.get_or_404(Category, category_id)
     step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if step is None:
         abort(400)
-    with transaction() as done:
-        categories.move_category(current_user, category, step)
-    if not done.ok:
-        flash(refusal_text(done.refusal), "error")
+    act_and_flash(lambda: categories.move_category(current_user, category, step))
     return redirect(url_for(".categories", _anchor=f"category-{category.id}"))
 
 
 @bp.post("/categories/<int:category_id>/active")
 @admin_required
 def category_active(category_id: int):
-    category = _category_or_404(category_id)
+    category = db.get_or_404(Category, category_id)
     active = request.form.get("active") == "1"
-    with transaction() as done:
-        categories.set_active(current_user, category, active)
-    if active:
-        flash_outcome(done, f"Reactivated “{category.name}”: it is back on the report form.")
-    else:
-        flash_outcome(
-            done,
-            f"Deactivated “{category.name}”: it is off the report form and the API; "
-            "its tickets stay.",
-        )
+    done = (
+        f"Reactivated “{category.name}”: it is back on the report form."
+        if active
+        else f"Deactivated “{category.name}”: it is off the report form and the API; its "
+        "tickets stay."
+    )
+    act_and_flash(lambda: categories.set_active(current_user, category, active), done)
     return redirect(url_for(".categories"))

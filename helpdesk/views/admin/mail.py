@@ -14,7 +14,7 @@ from ...intake import inbound_log
 from ...models import Category, InboundMail, InboundOutcome, MailAlias
 from ..access import admin_required, show_errors
 from ..forms import optional_int
-from ..transactions import flash_outcome, transaction
+from ..transactions import act_and_flash, transaction
 from . import bp
 
 # The raw source shown on the page; the whole of it is always a download away.
@@ -133,31 +133,23 @@ def _mail_page(form: AliasForm, tester: AliasTestForm, status: int):
 @bp.post("/mail/<int:alias_id>/category")
 @admin_required
 def alias_category(alias_id: int):
-    alias = _alias_or_404(alias_id)
-    with transaction() as done:
-        aliases.change_category(
-            current_user, alias, _category(optional_int(request.form.get("category")))
-        )
-    flash_outcome(done, f"Mail to {alias.address} now opens {alias.category.name} reports.")
+    alias = db.get_or_404(MailAlias, alias_id)
+    category = _category(optional_int(request.form.get("category")))
+    if act_and_flash(lambda: aliases.change_category(current_user, alias, category)):
+        flash(f"Mail to {alias.address} now opens {category.name} reports.", "success")
     return redirect(url_for(".mail_addresses"), code=303)
 
 
 @bp.post("/mail/<int:alias_id>/delete")
 @admin_required
 def alias_delete(alias_id: int):
-    alias = _alias_or_404(alias_id)
+    alias = db.get_or_404(MailAlias, alias_id)
     address = alias.address
-    with transaction() as done:
-        aliases.remove_alias(current_user, alias)
-    flash_outcome(done, f"{address} is no longer an alias; its mail now gets the default category.")
+    act_and_flash(
+        lambda: aliases.remove_alias(current_user, alias),
+        f"{address} is no longer an alias; its mail now gets the default category.",
+    )
     return redirect(url_for(".mail_addresses"), code=303)
-
-
-def _alias_or_404(alias_id: int) -> MailAlias:
-    alias = db.session.get(MailAlias, alias_id)
-    if alias is None:
-        abort(404)
-    return alias
 
 
 def _category(category_id: int | None) -> Category | None:

@@ -1,13 +1,13 @@
 """The outbox: mail queued, refused by the mail server, or blocked by the privacy guard."""
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...database import db
 from ...mail import admin as mail_admin
 from ...models import MailStatus, OutboundMail
 from ..access import admin_required
-from ..transactions import flash_outcome, transaction
+from ..transactions import act_and_flash
 from . import bp
 
 
@@ -27,10 +27,8 @@ def outbox_page():
 @bp.post("/outbox/<int:mail_id>/retry")
 @admin_required
 def outbox_retry(mail_id: int):
-    mail = db.session.get(OutboundMail, mail_id)
-    if mail is None:
-        abort(404)
-    with transaction() as done:
-        mail_admin.retry(current_user, mail)
-    flash_outcome(done, f"Mail to {mail.recipient} is queued again.")
+    mail = db.get_or_404(OutboundMail, mail_id)
+    act_and_flash(
+        lambda: mail_admin.retry(current_user, mail), f"Mail to {mail.recipient} is queued again."
+    )
     return redirect(url_for(".outbox"))

@@ -1,6 +1,6 @@
 """People: find them, change their role, deactivate them, invite agents and admins."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, StringField
@@ -10,7 +10,7 @@ from ... import accounts, invites
 from ...database import db
 from ...models import MailStatus, OutboundMail, Role, User
 from ..access import admin_required, safe_next
-from ..transactions import flash_outcome, transaction
+from ..transactions import act_and_flash, transaction
 from . import bp
 
 
@@ -41,13 +41,6 @@ def users():
     ), 400 if problems else 200
 
 
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 def _back_to_people():
     """Back to the list the admin acted from (its search, filter and page), else its start."""
     back = safe_next(request.form.get("back"))
@@ -59,26 +52,27 @@ def _back_to_people():
 @bp.post("/users/<int:user_id>/role")
 @admin_required
 def user_role(user_id: int):
-    user = _user_or_404(user_id)
-    with transaction() as done:
-        accounts.change_role(current_user, user, request.form.get("role", ""))
-    flash_outcome(done, f"{user.display_name} is now {user.role.value}.")
+    user = db.get_or_404(User, user_id)
+    role = request.form.get("role", "")
+    act_and_flash(
+        lambda: accounts.change_role(current_user, user, role),
+        f"{user.display_name} is now {role}.",
+    )
     return _back_to_people()
 
 
 @bp.post("/users/<int:user_id>/active")
 @admin_required
 def user_active(user_id: int):
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
-    with transaction() as done:
-        accounts.set_active(current_user, user, active)
-    if active:
-        flash_outcome(done, f"Reactivated {user.display_name}: they can log in again.")
-    else:
-        flash_outcome(
-            done, f"Deactivated {user.display_name}: they can no longer log in; their tickets stay."
-        )
+    name = user.display_name
+    done = (
+        f"Reactivated {name}: they can log in again."
+        if active
+        else f"Deactivated {name}: they can no longer log in; their tickets stay."
+    )
+    act_and_flash(lambda: accounts.set_active(current_user, user, active), done)
     return _back_to_people()
 
 

@@ -1,6 +1,6 @@
 """API tokens: create one (its secret shown once), list them, revoke one."""
 
-from flask import Response, abort, redirect, render_template, url_for
+from flask import Response, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
@@ -10,7 +10,7 @@ from ... import api_tokens
 from ...database import db
 from ...models import ApiToken
 from ..access import admin_required
-from ..transactions import flash_outcome, transaction
+from ..transactions import act_and_flash, transaction
 from . import bp
 
 
@@ -65,10 +65,9 @@ def token_create():
 @bp.post("/api-tokens/<int:token_id>/revoke")
 @admin_required
 def token_revoke(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None:
-        abort(404)
-    with transaction() as done:
-        api_tokens.revoke(current_user, token)
-    flash_outcome(done, f"Revoked “{token.name}”: it no longer works.")
+    token = db.get_or_404(ApiToken, token_id)
+    act_and_flash(
+        lambda: api_tokens.revoke(current_user, token),
+        f"Revoked “{token.name}”: it no longer works.",
+    )
     return redirect(url_for(".tokens"))
