@@ -98,10 +98,6 @@ def create_user(
     return user
 
 
-def register_member(email: str, password: str, display_name: str) -> User:
-    return create_user(email, password, role=Role.MEMBER, display_name=display_name, actor=None)
-
-
 def authenticate(email: str, password: str, address: str, settings: dict) -> User | None:
     """The account for these credentials, or None; a failure is recorded for throttling.
 

@@ -280,6 +280,8 @@ class MailKind(StrEnum):
     AGENT_REPLY = "agent_reply"
     PASSWORD_RESET = "password_reset"
     ACCOUNT_INVITE = "account_invite"
+    REGISTRATION = "registration"  # a new member's link to choose their password
+    REGISTERED_AGAIN = "registered_again"  # someone registered an address that has an account
 
 
 class MailStatus(StrEnum):

@@ -72,6 +72,10 @@ def _account_context(about: About) -> dict:
 
 
 ACKNOWLEDGMENTS = frozenset({MailKind.REPORT_RECEIVED, MailKind.FOLLOWUP_RECEIVED})
+# Links to an account's own address that anyone may ask for: a reset, a registration.
+ACCOUNT_LINKS = frozenset(
+    {MailKind.PASSWORD_RESET, MailKind.REGISTRATION, MailKind.REGISTERED_AGAIN}
+)
 _AUTO_REPLIED = {"Auto-Submitted": "auto-replied", "Precedence": "bulk"}
 _AUTO_GENERATED = {"Auto-Submitted": "auto-generated", "Precedence": "bulk"}
 
@@ -85,14 +89,18 @@ SPECS: dict[MailKind, MailSpec] = {
     # Written by people: never held back.
     MailKind.AGENT_REPLY: MailSpec(Audience.REPORTER, {}, None, _reply_context),
     MailKind.PASSWORD_RESET: MailSpec(
-        Audience.ACCOUNT_OWNER,
-        _AUTO_GENERATED,
-        frozenset({MailKind.PASSWORD_RESET}),
-        _account_context,
+        Audience.ACCOUNT_OWNER, _AUTO_GENERATED, ACCOUNT_LINKS, _account_context
     ),
     # Only an admin sends one, one at a time: suppressing it would leave them thinking it went.
     MailKind.ACCOUNT_INVITE: MailSpec(
         Audience.ACCOUNT_OWNER, _AUTO_GENERATED, None, _account_context
+    ),
+    # Anyone can ask for these for any address: counted together, so nobody floods an inbox.
+    MailKind.REGISTRATION: MailSpec(
+        Audience.ACCOUNT_OWNER, _AUTO_GENERATED, ACCOUNT_LINKS, _account_context
+    ),
+    MailKind.REGISTERED_AGAIN: MailSpec(
+        Audience.ACCOUNT_OWNER, _AUTO_GENERATED, ACCOUNT_LINKS, _account_context
     ),
 }
 

@@ -3,13 +3,13 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField
-from wtforms.validators import InputRequired
+from wtforms import EmailField, PasswordField
+from wtforms.validators import EqualTo, InputRequired
 
-from .. import accounts, invites, password_reset
-from ..errors import EmailTaken, LoginThrottled, ResetLinkInvalid
+from .. import accounts, invites, password_reset, registration
+from ..errors import LoginThrottled, ResetLinkInvalid
 from .access import safe_next
-from .forms import LoginForm, RegisterForm, new_password_fields
+from .forms import LoginForm, RegisterForm
 from .transactions import transaction
 
 bp = Blueprint("auth", __name__)
@@ -26,15 +26,9 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         with transaction(form) as done:
-            user = accounts.register_member(
-                form.email.data, form.password.data, form.display_name.data
-            )
-        if isinstance(done.refusal, EmailTaken):
-            form.email.errors.append("An account with this address already exists. Log in instead.")
-        elif done.ok:
-            login_user(user)
-            flash("Welcome! Your account is ready.", "success")
-            return redirect(url_for("member.new_ticket"))
+            registration.request_registration(form.email.data, form.display_name.data)
+        if done.ok:  # the same answer whether or not the address has an account
+            return render_template("auth/register_sent.html", email=form.email.data.strip())
     status = 422 if form.errors else 200
     return render_template("auth/register.html", form=form), status
 
@@ -100,7 +94,15 @@ class ResetRequestForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password, confirm = new_password_fields("New password")
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired("Choose a password.")],
+        description="At least 10 characters.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[EqualTo("password", "The two passwords are not the same.")],
+    )
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
@@ -152,8 +154,11 @@ def accept_invite(token: str):
             return _invite_invalid()
         if done.ok:
             login_user(user)
-            flash("Welcome! Your password is set and you are logged in.", "success")
-            return redirect(_home_for(user))
+            if user.is_agent:
+                flash("Welcome! Your password is set and you are logged in.", "success")
+                return redirect(_home_for(user))
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(url_for("member.new_ticket"))
     status = 422 if form.errors else 200
     return render_template("auth/invite.html", form=form, invitee=invitee), status
 

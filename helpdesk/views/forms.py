@@ -11,7 +11,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import EqualTo, InputRequired
+from wtforms.validators import InputRequired
 
 
 def answer_field(category_id: int, key: str) -> str:
@@ -28,24 +28,13 @@ def optional_int(value):
         return None
 
 
-def new_password_fields(label: str) -> tuple[PasswordField, PasswordField]:
-    """A password to choose and its confirmation, for a form's `password, confirm = …`."""
-    password = PasswordField(
-        label,
-        validators=[InputRequired("Choose a password.")],
-        description="At least 10 characters.",
-    )
-    confirm = PasswordField(
-        f"Repeat the {label[0].lower()}{label[1:]}",
-        validators=[EqualTo("password", "The two passwords are not the same.")],
-    )
-    return password, confirm
-
-
 class RegisterForm(FlaskForm):
     display_name = StringField("Your name", validators=[InputRequired("Enter your name.")])
-    email = EmailField("Email address", validators=[InputRequired("Enter your email address.")])
-    password, confirm = new_password_fields("Password")
+    email = EmailField(
+        "Email address",
+        validators=[InputRequired("Enter your email address.")],
+        description="We send a link there to choose your password.",
+    )
 
 
 class LoginForm(FlaskForm):
