@@ -18,6 +18,22 @@ from .errors import DomainError
 from .intake.channels import imap, lmtp, mailboxes
 from .mail import sender
 from .models import ApiToken, Role
+from .views.control_characters import IN_LINE
+
+
+class _PlainText(click.ParamType):
+    """Text without control characters: a NUL (which PostgreSQL cannot store) or another C0
+    character in an argument is refused with a usage error before anything runs."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and IN_LINE.search(value):
+            self.fail("contains a control character (such as a NUL byte)", param, ctx)
+        return value
+
+
+TEXT = _PlainText()
 
 users_cli = AppGroup("users", help="Manage accounts.")
 seed_cli = AppGroup("seed", help="Load data.")
@@ -34,15 +50,17 @@ def _stop_event() -> threading.Event:
 
 
 @users_cli.command("create")
-@click.argument("email")
+@click.argument("email", type=TEXT)
 @click.option(
     "--role",
     type=click.Choice([role.value for role in Role]),
     default=Role.MEMBER.value,
     show_default=True,
 )
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--name", "display_name", help="Display name (default: the part before the @).")
+@click.option("--password", type=TEXT, prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--name", "display_name", type=TEXT, help="Display name (default: the part before the @)."
+)
 def create_user(email: str, role: str, password: str, display_name: str | None) -> None:
     """Create an account with EMAIL."""
     try:
@@ -146,7 +164,7 @@ api_cli.add_command(api_tokens_cli)
 
 
 @api_tokens_cli.command("create")
-@click.argument("name")
+@click.argument("name", type=TEXT)
 @click.option(
     "--scope",
     "scopes",
@@ -198,7 +216,7 @@ def _print_result(result: intake.IntakeResult, source: str | None) -> None:
 
 
 @mail_cli.command("ingest")
-@click.argument("path")
+@click.argument("path", type=TEXT)
 def ingest_mail(path: str) -> None:
     """Take in PATH: one message, a directory of .eml files (in name order), an mbox, a
     Maildir, or - for standard input (an MTA pipe). Prints one JSON line per message; exits
@@ -237,7 +255,7 @@ def fetch_mail(loop: bool, interval: float) -> None:
 
 
 @mail_cli.command("serve")
-@click.option("--host", help="Address to listen on (default: HELPDESK_LMTP_HOST).")
+@click.option("--host", type=TEXT, help="Address to listen on (default: HELPDESK_LMTP_HOST).")
 @click.option("--port", type=int, help="Port to listen on (default: HELPDESK_LMTP_PORT).")
 @click.option("--smtp", is_flag=True, help="Speak SMTP instead of LMTP (for development).")
 def serve_mail(host: str | None, port: int | None, smtp: bool) -> None:

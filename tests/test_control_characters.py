@@ -191,3 +191,23 @@ def test_the_api_refuses_a_control_character_in_any_json_field(app, runner, body
     assert response.mimetype == "application/problem+json"
     assert response.json["errors"] == [{"field": field, "detail": "Remove the control character."}]
     assert _counts(app) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["users", "create", "x\x00@example.org", "--password", "a long passphrase"],
+        ["users", "create", "ok@example.org", "--password", "a long\x00passphrase"],
+        ["users", "create", "ok@example.org", "--password", "a long passphrase", "--name", "A\x07"],
+        ["api", "tokens", "create", "Mark\x00etplace", "--scope", "reports:create"],
+        ["mail", "ingest", "mail\x00.eml"],
+    ],
+)
+def test_the_cli_refuses_a_control_character_in_any_argument(app, runner, args):
+    before = _counts(app)
+
+    result = runner.invoke(args=args)
+
+    assert result.exit_code == 2
+    assert "control character" in result.output
+    assert _counts(app) == before
