@@ -23,8 +23,18 @@ STATUS_LABELS: dict[Status, str] = {
 }
 
 
+# A report merged into another is closed to its reporter, never "Solved" (which the help center
+# defines as "we took action"), and says no more than this (P2).
+MERGED_NOTE = "Closed: handled together with a related report."
+
+
 def status_label(status: Status) -> str:
     return STATUS_LABELS[status]
+
+
+def label_for(ticket: Ticket) -> str:
+    """The label the reporter sees for this ticket."""
+    return STATUS_LABELS[Status.CLOSED] if ticket.merged_into_id else status_label(ticket.status)
 
 
 def public_thread(ticket: Ticket) -> list[Message]:
@@ -49,6 +59,7 @@ class ThreadMessage:
 class ReporterTicket:
     reference: str
     status: str  # the coarse label
+    note: str | None  # why a merged report is closed, in the neutral words above
     closed: bool  # takes no more information
     category: str  # slug
     category_name: str
@@ -64,8 +75,9 @@ def for_reporter(ticket: Ticket) -> ReporterTicket:
     linked = ticket.linked_ticket
     return ReporterTicket(
         reference=ticket.reference,
-        status=status_label(ticket.status),
-        closed=ticket.status is Status.CLOSED,
+        status=label_for(ticket),
+        note=MERGED_NOTE if ticket.merged_into_id else None,
+        closed=ticket.status is Status.CLOSED or ticket.merged_into_id is not None,
         category=ticket.category.slug,
         category_name=ticket.category.name,
         subject=ticket.subject,
@@ -96,6 +108,6 @@ def public_facts(ticket: Ticket) -> dict[str, str]:
         "first_name": first_name(ticket.reporter.display_name),
         "reference": ticket.reference,
         "category": ticket.category.name,
-        "status": status_label(ticket.status),
+        "status": label_for(ticket),
         "team_name": TEAM_NAME,
     }

@@ -188,7 +188,7 @@ def add_followup(
     `files` were stored already, as for open_ticket()."""
     if author.id != ticket.reporter_id:
         raise NotAllowed("Only the reporter can add information to their report.")
-    if ticket.status is Status.CLOSED:
+    if ticket.status is Status.CLOSED or ticket.merged_into_id is not None:
         raise TicketClosed(
             f"{ticket.reference} is closed. Send a new report that refers to it instead."
         )

@@ -6,7 +6,7 @@ from flask import Flask, Response, request
 from flask_login import current_user
 
 from ..attachments import INLINE_TYPES
-from ..reporter_view import status_label
+from ..reporter_view import label_for
 from .control_characters import refuse_control_characters
 
 
@@ -15,7 +15,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (public, auth, member, agent, admin, api, help, webhook):
         app.register_blueprint(module.bp)
-    app.add_template_filter(status_label, "reporter_label")
+    app.add_template_filter(label_for, "reporter_label")
     app.add_template_filter(filesize)
     app.add_template_filter(when)
     app.add_template_filter(age)

@@ -13,7 +13,7 @@ from ..errors import DomainError, InvalidInput, MailBlocked, StaleTicket
 from ..intake import inbound_log
 from ..mail import outbox
 from ..models import InboundMail, Priority, Status, Ticket
-from ..reporter_view import status_label
+from ..reporter_view import label_for
 from ..tickets import TicketChanges
 from ..workflow import TRANSITIONS
 from .access import agent_required, safe_next
@@ -146,7 +146,7 @@ def _render_ticket(ticket: Ticket, drafts: dict, error: str | None = None, statu
     return render_template(
         "agent/ticket.html",
         ticket=ticket,
-        reporter_label=status_label(ticket.status),
+        reporter_label=label_for(ticket),
         next_statuses=sorted(TRANSITIONS[ticket.status], key=list(Status).index),
         priorities=list(Priority),
         categories=active_categories(),
