@@ -1,8 +1,6 @@
 """Evidence reaches its place on disk only with the commit of its rows; every other way out of
 a request (a refused form, a full disk, an error anywhere) leaves no file behind."""
 
-import builtins
-import errno
 import hashlib
 import io
 from pathlib import Path
@@ -16,6 +14,7 @@ from helpdesk.models import Attachment, Ticket, User
 
 from .conftest import submit
 from .factories import make_ticket
+from .store_faults import DiskFills, wrap_store_files
 from .test_api import REPORT, assert_problem, bearer
 from .test_reports import PDF, PNG, _report
 
@@ -110,44 +109,25 @@ def test_an_error_after_the_files_were_stored_leaves_nothing(app, client, login_
     assert _on_disk(app) == []
 
 
-class _DiskFills:
-    """A file whose writes fail with ENOSPC once `room` bytes are written, as on a full disk."""
-
-    def __init__(self, file, room: int):
-        self.file, self.room = file, room
-
-    def write(self, data: bytes) -> int:
-        if len(data) > self.room:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        self.room -= len(data)
-        return self.file.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self.file, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exception):
-        self.file.__exit__(*exception)
-
-
 @pytest.fixture
-def disk_room(monkeypatch):
+def disk_room():
     """disk_room(n): from now on the store's disk takes n more bytes."""
+    undo = None
 
     def fill_after(room: int) -> None:
-        state = {"room": room}
+        nonlocal undo
+        left = {"room": room}
 
-        def opened(*args, **kwargs):
-            # The store closes it, in its own `with`.
-            file = _DiskFills(builtins.open(*args, **kwargs), state["room"])  # noqa: SIM115
-            state["room"] = 0  # what one file used up is not given back to the next
-            return file
+        def file_on_full_disk(file) -> DiskFills:
+            faulty = DiskFills(file, left["room"])
+            left["room"] = 0  # what one file used up is not given back to the next
+            return faulty
 
-        monkeypatch.setattr(attachments, "open", opened, raising=False)
+        undo = wrap_store_files(file_on_full_disk)
 
-    return fill_after
+    yield fill_after
+    if undo:
+        undo()
 
 
 def test_a_full_disk_refuses_the_report_clearly_and_leaves_nothing(
