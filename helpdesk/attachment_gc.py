@@ -13,6 +13,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -64,15 +65,20 @@ class _Sweeper:
         self.result = Sweep()
 
     def run(self) -> None:
+        """A file that vanishes under our hands (its request, or another gc, moved it) is
+        skipped."""
         root = self.store.root
         for aside in root.glob(SET_ASIDE_PREFIX + "*"):  # left by a run that was stopped
-            self._settle_set_aside(aside, aside.name.removeprefix(SET_ASIDE_PREFIX))
+            with suppress(FileNotFoundError):
+                self._settle_set_aside(aside, aside.name.removeprefix(SET_ASIDE_PREFIX))
         referenced = _referenced_contents()
         for path in self._older(root.glob(TEMP_PREFIX + "*")):
-            self._settle_temporary(path, referenced)
+            with suppress(FileNotFoundError):
+                self._settle_temporary(path, referenced)
         for path in self._older(root.glob("??/??/*")):
             if _SHA256.fullmatch(path.name) and path.name not in referenced:
-                self._remove_stored(path)
+                with suppress(FileNotFoundError):
+                    self._remove_stored(path)
 
     def _older(self, paths: Iterator[Path]) -> Iterator[Path]:
         """The files among `paths` last written before the cutoff."""
@@ -80,14 +86,11 @@ class _Sweeper:
             try:
                 if path.is_file() and path.stat().st_mtime < self.cutoff:
                     yield path
-            except FileNotFoundError:  # its request moved or removed it meanwhile
+            except FileNotFoundError:
                 continue
 
     def _settle_temporary(self, path: Path, referenced: set[str]) -> None:
-        try:
-            sha256 = _digest(path)
-        except FileNotFoundError:
-            return
+        sha256 = _digest(path)
         final = self.store.path_for(sha256)
         if sha256 in referenced and not final.exists():
             self._record("restored", final, path, "its row was committed")
@@ -102,10 +105,7 @@ class _Sweeper:
             self._record("removed", path, path, "no row")
             return
         aside = self.store.root / (SET_ASIDE_PREFIX + path.name)
-        try:
-            os.rename(path, aside)
-        except FileNotFoundError:
-            return
+        os.rename(path, aside)
         self._settle_set_aside(aside, path.name)
 
     def _settle_set_aside(self, aside: Path, sha256: str) -> None:

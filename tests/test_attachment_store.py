@@ -3,14 +3,15 @@ a request (a refused form, a full disk, an error anywhere) leaves no file behind
 
 import hashlib
 import io
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from helpdesk import api_tokens, attachments, tickets
+from helpdesk import api_tokens, attachments, intake, tickets
 from helpdesk.database import db
-from helpdesk.models import Attachment, Ticket, User
+from helpdesk.models import Attachment, InboundOutcome, Ticket, User
 
 from .conftest import submit
 from .factories import make_ticket
@@ -160,4 +161,29 @@ def test_the_same_evidence_twice_in_one_request_is_stored_once(app, client, logi
     login_as("member")
     response = _send_report(app, client, (PHOTO, "a.png"), (PHOTO, "b.png"))
     assert response.status_code == 302
+    assert [path.name for path in _on_disk(app)] == [hashlib.sha256(PHOTO).hexdigest()]
+
+
+def _mail_with_evidence() -> bytes:
+    mail = EmailMessage()
+    mail["From"] = "dana@example.org"
+    mail["To"] = "support@helpdesk.example"
+    mail["Subject"] = "He threatened me after I asked to be paid"
+    mail["Message-ID"] = "<evidence-1@example.org>"
+    mail.set_content("The screenshot of his message is attached.")
+    mail.add_attachment(PHOTO, maintype="image", subtype="png", filename="chat.png")
+    return mail.as_bytes()
+
+
+def test_mail_quarantined_after_its_files_were_stored_leaves_none(app, app_context, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug after the evidence was stored")
+
+    monkeypatch.setattr(tickets.outbox, "enqueue", broken)
+    result = intake.receive(_mail_with_evidence(), intake.Channel.FILE)
+    assert result.outcome is InboundOutcome.QUARANTINED
+    assert _on_disk(app) == []
+
+    monkeypatch.undo()
+    assert intake.reprocess(None, result.inbound_id).outcome is InboundOutcome.CREATED
     assert [path.name for path in _on_disk(app)] == [hashlib.sha256(PHOTO).hexdigest()]
