@@ -1,23 +1,32 @@
 """Evidence files: checked by content, stored outside the database under their sha256."""
 
+import errno
 import hashlib
 import io
+import logging
 import os
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .database import db
-from .errors import InvalidInput
+from .errors import InvalidInput, StorageFull
 from .models import Attachment, User
 from .permissions import Permission, allows
 from .signing import parse_reference
 
+log = logging.getLogger(__name__)
+
 CHUNK = 64 * 1024
+TEMP_PREFIX = ".upload-"  # files not (yet) committed, in the store's root
 
 # Types recognised by their first bytes, never by the name or the browser's claim.
 _SIGNATURES: list[tuple[bytes, str]] = [
@@ -81,7 +90,13 @@ def clean_filename(filename: str | None) -> str:
 
 
 class AttachmentStore:
-    """Content-addressed files: <root>/ab/cd/<sha256>. The same evidence twice is kept once."""
+    """Content-addressed files: <root>/ab/cd/<sha256>. The same evidence twice is kept once.
+
+    A file is written to a temporary file in <root> (TEMP_PREFIX) and takes its own name only
+    when the transaction that adds its Attachment rows commits; any other end of that
+    transaction removes it. So a final file has had a row, and a refusal, a crash or a rollback
+    leaves at most a temporary file, which `flask attachments gc` removes.
+    """
 
     def __init__(self, root: str | Path, max_bytes: int, max_files: int):
         self.root = Path(root)
@@ -92,18 +107,23 @@ class AttachmentStore:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def store_all(self, uploads: list[Upload]) -> list[StoredFile]:
-        """Check and store every upload, or raise InvalidInput naming each bad file."""
+        """Check and store every upload, or raise InvalidInput naming each bad file (and keep
+        none of them)."""
         uploads = [upload for upload in uploads if upload.filename]
         if len(uploads) > self.max_files:
             raise InvalidInput({"attachments": [f"Attach at most {self.max_files} files."]})
         stored, problems = [], []
-        for upload in uploads:
-            try:
-                stored.append(self._store(upload))
-            except ValueError as problem:
-                problems.append(str(problem))
-        if problems:
-            raise InvalidInput({"attachments": problems})
+        try:
+            for upload in uploads:
+                try:
+                    stored.append(self._store(upload))
+                except ValueError as problem:
+                    problems.append(str(problem))
+            if problems:
+                raise InvalidInput({"attachments": problems})
+        except BaseException:
+            _discard(stored)
+            raise
         return stored
 
     def store_mail_file(self, filename: str, data: bytes) -> StoredFile | None:
@@ -116,37 +136,130 @@ class AttachmentStore:
             return None
 
     def _store(self, upload: Upload, any_type: bool = False) -> StoredFile:
+        """The checked file, pending until the session's transaction commits."""
         filename = clean_filename(upload.filename)
-        self.root.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
-        head = b""
-        with tempfile.NamedTemporaryFile(dir=self.root, prefix=".upload-", delete=False) as temp:
+        with _refused_when_full():
+            written = self._write_temporary(upload.stream, filename)
             try:
-                while chunk := upload.stream.read(CHUNK):
-                    if len(head) < 512:
-                        head += chunk[: 512 - len(head)]
+                content_type = _checked_type(written, filename, any_type)
+                final = self.path_for(written.sha256)
+                final.parent.mkdir(parents=True, exist_ok=True)
+            except BaseException:
+                written.path.unlink()
+                raise
+        file = StoredFile(filename, content_type, written.size, written.sha256)
+        _place_on_commit(file, written.path, final)
+        return file
+
+    def _write_temporary(self, stream: BinaryIO, filename: str) -> "_Written":
+        """The stream's bytes in a new temporary file, on disk (fsynced); removed again on any
+        failure, a ValueError for a file over the size limit."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=self.root, prefix=TEMP_PREFIX)
+        digest, size, head = hashlib.sha256(), 0, b""
+        try:
+            with open(handle, "wb") as temporary:
+                while chunk := stream.read(CHUNK):
+                    head += chunk[: 512 - len(head)]
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise ValueError(
-                            f"{filename} is larger than {self.max_bytes // (1024 * 1024)} MB."
-                        )
+                        megabytes = self.max_bytes // (1024 * 1024)
+                        raise ValueError(f"{filename} is larger than {megabytes} MB.")
                     digest.update(chunk)
-                    temp.write(chunk)
-                if size == 0:
-                    raise ValueError(f"{filename} is empty.")
-                content_type = sniff_content_type(head, filename)
-                if content_type is None and any_type:
-                    content_type = _download_type(filename)
-                if content_type is None:
-                    raise ValueError(f"{filename}: attach only {ALLOWED_DESCRIPTION}.")
-            except ValueError:
-                os.unlink(temp.name)
-                raise
-        sha256 = digest.hexdigest()
-        final = self.path_for(sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp.name, final)  # atomic; identical content simply lands on itself
-        return StoredFile(filename, content_type, size, sha256)
+                    temporary.write(chunk)
+                temporary.flush()
+                os.fsync(temporary.fileno())
+            _fsync_directory(self.root)  # the name too, so gc can restore it after a crash
+        except BaseException:
+            os.unlink(name)
+            raise
+        return _Written(Path(name), digest.hexdigest(), size, head)
+
+
+@dataclass(frozen=True)
+class _Written:
+    path: Path
+    sha256: str
+    size: int
+    head: bytes
+
+
+def _checked_type(written: _Written, filename: str, any_type: bool) -> str:
+    if written.size == 0:
+        raise ValueError(f"{filename} is empty.")
+    content_type = sniff_content_type(written.head, filename)
+    if content_type is None and any_type:
+        content_type = _download_type(filename)
+    if content_type is None:
+        raise ValueError(f"{filename}: attach only {ALLOWED_DESCRIPTION}.")
+    return content_type
+
+
+@contextmanager
+def _refused_when_full() -> Iterator[None]:
+    """A full disk (or quota) is a refusal the person can act on, not a server error."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull() from error
+        raise
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+# --- files wait for their rows' commit ---------------------------------------------------------
+
+_PENDING = "helpdesk.pending_files"
+
+
+@dataclass(frozen=True)
+class _Pending:
+    file: StoredFile
+    temporary: Path
+    final: Path
+
+
+def _place_on_commit(file: StoredFile, temporary: Path, final: Path) -> None:
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that its end, commit or not, settles the file
+    session.info.setdefault(_PENDING, []).append(_Pending(file, temporary, final))
+
+
+def _discard(files: list[StoredFile]) -> None:
+    """Remove these files, stored in this transaction, at once rather than at its end."""
+    pending = db.session().info.get(_PENDING, [])
+    for entry in [entry for entry in pending if any(entry.file is file for file in files)]:
+        pending.remove(entry)
+        entry.temporary.unlink(missing_ok=True)
+
+
+@event.listens_for(db.session, "after_commit")
+def _place_committed_files(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the rows are not in yet
+        return
+    for entry in session.info.pop(_PENDING, []):
+        try:
+            # Atomic; the same content committed by another request simply lands on itself.
+            os.replace(entry.temporary, entry.final)
+        except OSError:
+            # The row is in: leave the temporary file for gc to restore.
+            log.exception("could not move %s to %s", entry.temporary, entry.final)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _remove_uncommitted_files(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return
+    for entry in session.info.pop(_PENDING, []):  # empty after a commit
+        entry.temporary.unlink(missing_ok=True)
 
 
 @dataclass

@@ -7,12 +7,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, api_tokens, intake, seed, tickets
+from . import accounts, api_tokens, attachment_gc, intake, seed, tickets
+from .attachments import current_store
 from .database import db
 from .errors import DomainError
 from .intake.channels import imap, lmtp, mailboxes
@@ -291,7 +293,41 @@ def reprocess_mail(inbound_id: int | None, quarantined: bool) -> None:
         _print_result(result, f"inbound:{result.inbound_id}")
 
 
+attachments_cli = AppGroup("attachments", help="Evidence files on disk.")
+
+
+@attachments_cli.command("gc")
+@click.option(
+    "--older-than-minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Leave files written more recently alone (a request may be committing them).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be removed; change nothing.")
+def collect_attachments(older_than_minutes: int, dry_run: bool) -> None:
+    """Remove evidence files no report points to, and temporary files of uploads that never
+    committed. Safe to run (from cron) while the app serves."""
+    older_than = timedelta(minutes=older_than_minutes)
+    sweep = attachment_gc.collect(current_store(), older_than, dry_run=dry_run)
+    for action in sweep.actions:
+        verb = f"would be {action.verb}" if dry_run else action.verb
+        click.echo(f"{verb}: {action.path} ({action.why}, {action.size:,} bytes)")
+    removed, restored = sweep.count("removed"), sweep.count("restored")
+    prefix = "Dry run, nothing changed: would have removed" if dry_run else "Removed"
+    click.echo(
+        f"{prefix} {removed} file{'s' if removed != 1 else ''} "
+        f"({sweep.removed_bytes:,} bytes), restored {restored}."
+    )
+    if sweep.missing:
+        click.echo(
+            f"Warning: attachment rows name {sweep.missing} file(s) missing from the store.",
+            err=True,
+        )
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(attachments_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(api_cli)
     app.cli.add_command(users_cli)

@@ -66,3 +66,13 @@ class MailBlocked(DomainError):
 
 class ResetLinkInvalid(DomainError):
     """A password-reset link that is forged, expired, or already used."""
+
+
+class StorageFull(InvalidInput):
+    """The evidence storage has no room: the report is refused whole, to be sent again later."""
+
+    def __init__(self):
+        message = (
+            "We could not store your files just now. Nothing was sent; please try again later."
+        )
+        super().__init__({"attachments": [message]})
