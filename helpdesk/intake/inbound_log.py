@@ -58,8 +58,10 @@ class MailOrigin:
     def facts(self) -> str:
         """Mail · dkim=pass (x.example); dmarc=fail (x.example) · sender not verified."""
         results = self.authentication or "no authentication results from our server"
-        verdict = f"sender verified by {self.verified_by}" if self.verified_by else ""
-        return " · ".join(["Mail", results, verdict or "sender not verified"])
+        verdict = "sender not verified"
+        if self.verified_by:
+            verdict = f"sender verified by {self.verified_by}"
+        return f"Mail · {results} · {verdict}"
 
 
 def mail_origins(message_ids: list[int]) -> dict[int, MailOrigin]:
