@@ -85,6 +85,7 @@ def duplicate(earlier: InboundMail) -> Decision:
 
 
 def decide(inbound: InboundMail, mail: mime.ParsedMail) -> Decision:
+    """Where the mail goes, and how its sender was verified (kept for agents)."""
     if mail.automated:  # before the sender: a bounce often has no usable one
         return _automated(mail)
     if not mail.sender:
@@ -160,8 +161,8 @@ def _unverified(
     inbound: InboundMail, mail: mime.ParsedMail, sender: User, named: Ticket, how: str
 ) -> Decision:
     """The reporter's address in From, but nothing shows the reporter sent it: a new ticket,
-    linked to theirs, that tells agents so. Its reporter is told nothing of it (a forger
-    would learn what passes)."""
+    linked to theirs, that tells agents so. Nothing the reporter reads says it, neither the
+    acknowledgment nor their pages: a forger must not learn what passes."""
     decision = _new_ticket(
         inbound,
         mail,
