@@ -234,6 +234,7 @@ def describe_change(event: AuditEvent) -> str:
 ACTION_DESCRIPTIONS = {
     "ticket.created": "sent the report",
     "ticket.noted": "added an internal note",
+    "ticket.mail_noted": "wrote by mail, kept as an internal note",
     "ticket.merge_received": "merged a duplicate into it",
     "ticket.canned_reply_applied": "applied a canned reply",
     "ticket.status_changed": "changed the status",

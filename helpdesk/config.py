@@ -76,6 +76,10 @@ HELPDESK_SETTINGS = {
     "HELPDESK_RATELIMIT_STORAGE_URI": ("memory://", parse_str),
     # Mail intake: size limits, the category of mail to an address without an alias, channels.
     "HELPDESK_INTAKE_MAX_MESSAGE_BYTES": (25 * 1024 * 1024, parse_int),
+    "HELPDESK_INTAKE_MAX_PARTS": (200, parse_int),  # MIME parts of one message
+    "HELPDESK_INTAKE_MAX_ATTACHMENTS": (50, parse_int),  # files kept from one message
+    # The authserv-id our receiving server writes in Authentication-Results; "" trusts none.
+    "HELPDESK_AUTHSERV_ID": ("", parse_str),
     "HELPDESK_INTAKE_DEFAULT_CATEGORY": ("other", parse_str),
     "HELPDESK_INTAKE_WEBHOOK_SECRET": ("", parse_str),
     "HELPDESK_INTAKE_WEBHOOK_MAX_AGE_SECONDS": (300, parse_int),

@@ -489,6 +489,10 @@ class InboundMail(db.Model):
     message_id: Mapped[str | None] = mapped_column(String(255), index=True)
     sender: Mapped[str | None] = mapped_column(String(254))
     subject: Mapped[str | None] = mapped_column(String(255))
+    # What our receiving server's Authentication-Results said ("dkim=pass (x.example); …"),
+    # and how intake verified the sender (its signed reply address, or that pass), for agents.
+    authentication: Mapped[str | None] = mapped_column(Text)
+    verified_by: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[InboundOutcome] = mapped_column(
         _enum(InboundOutcome), default=InboundOutcome.RECEIVED
     )

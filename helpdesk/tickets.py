@@ -270,6 +270,25 @@ def add_note(actor: User, ticket: Ticket, body: str, origin: Source = Source.WEB
     return message
 
 
+def add_internal_mail(
+    author: User, ticket: Ticket, body: str, files: Sequence[StoredFile] = ()
+) -> Message:
+    """Mail that belongs with a ticket whose reporter must not read it (the reporter of a
+    ticket merged into this one, writing again): an internal note by its sender, for agents
+    only, with no acknowledgment and no change the ticket's reporter could notice (P1, P2)."""
+    message = _add_message(ticket, author, MessageKind.NOTE, body.strip(), Source.EMAIL, files)
+    audit.record(author, "ticket.mail_noted", ticket=ticket)
+    db.session.flush()
+    return message
+
+
+def record_event(ticket: Ticket, text: str) -> Message:
+    """A line by the system on the thread, for agents only (what mail intake found)."""
+    message = _add_message(ticket, None, MessageKind.EVENT, text, Source.EMAIL, [])
+    db.session.flush()
+    return message
+
+
 # --- who works the ticket -----------------------------------------------------------------
 
 

@@ -8,7 +8,8 @@ duplicate, ignored or quarantined. A crash in between leaves a `received` row th
 finishes.
 
 Routing follows P7: a reply reaches a ticket's thread only when its sender is that ticket's
-reporter; anyone else writing to a ticket's reply address starts a report of their own.
+reporter, verified by the ticket's signed reply address or by our receiving server's DKIM or
+DMARC pass; any other mail to a ticket starts a report of its own (see routing).
 """
 
 import hashlib
@@ -230,6 +231,7 @@ def _record(inbound: InboundMail, decision: routing.Decision, mail: mime.ParsedM
     processing was rolled back, so a quarantined mail still shows its sender and subject."""
     if mail is not None:
         inbound.sender, inbound.subject = _clip(mail.sender, 254), _clip(mail.subject, 255)
+        inbound.authentication = mail.authentication.summary if mail.authentication else None
     elif decision.duplicate_of is not None:
         inbound.sender, inbound.subject = (
             decision.duplicate_of.sender,
@@ -241,6 +243,7 @@ def _record(inbound: InboundMail, decision: routing.Decision, mail: mime.ParsedM
     inbound.attempts += 1
     inbound.processed_at = utcnow()
     inbound.duplicate_of = decision.duplicate_of
+    inbound.verified_by = decision.verified_by
 
 
 def _result(inbound: InboundMail) -> IntakeResult:

@@ -46,13 +46,35 @@ def inbound_page(outcome: InboundOutcome | None, after: int | None) -> InboundPa
     return InboundPage(mails, mails[-1].id if more else None)
 
 
-def originals_of(message_ids: list[int]) -> dict[int, int]:
-    """Thread message id -> the inbound mail it came from, for "open the original" links."""
+@dataclass(frozen=True)
+class MailOrigin:
+    """The inbound mail a thread message came from, as agents see it next to the message."""
+
+    inbound_id: int
+    authentication: str | None  # our receiving server's results, summarised
+    verified_by: str | None  # how intake verified the sender; None: not verified
+
+    @property
+    def facts(self) -> str:
+        """Mail · dkim=pass (x.example); dmarc=fail (x.example) · sender not verified."""
+        results = self.authentication or "no authentication results from our server"
+        verdict = "sender not verified"
+        if self.verified_by:
+            verdict = f"sender verified by {self.verified_by}"
+        return f"Mail · {results} · {verdict}"
+
+
+def mail_origins(message_ids: list[int]) -> dict[int, MailOrigin]:
+    """Thread message id -> the inbound mail it came from: for agents only (P1), who open the
+    original from there and read what our server found about its sender."""
     if not message_ids:
         return {}
     rows = db.session.execute(
-        select(InboundMail.thread_message_id, InboundMail.id).where(
-            InboundMail.thread_message_id.in_(message_ids)
-        )
+        select(
+            InboundMail.thread_message_id,
+            InboundMail.id,
+            InboundMail.authentication,
+            InboundMail.verified_by,
+        ).where(InboundMail.thread_message_id.in_(message_ids))
     )
-    return dict(rows.all())
+    return {message_id: MailOrigin(*facts) for message_id, *facts in rows.all()}

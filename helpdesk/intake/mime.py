@@ -32,6 +32,10 @@ class Unparseable(Exception):
     """The bytes are not a mail message we can read; str() is the reason shown to admins."""
 
 
+class OverLimit(Unparseable):
+    """The message has more MIME parts or files than intake takes; str() says which."""
+
+
 @dataclass(frozen=True)
 class MailAttachment:
     filename: str  # decoded, never empty
@@ -107,7 +111,12 @@ _RETURNED_HEADERS_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-head
 
 _NOREPLY = re.compile(r"(?:no[-_.]?reply|do[-_.]?not[-_.]?reply)")
 _DAEMONS = frozenset({"mailer-daemon", "mailer_daemon", "postmaster"})
-_BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
+_BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply", "auto-reply"})
+# Mailing lists: RFC 2369 and RFC 2919 headers, and what list servers wrote before them.
+_LIST_HEADERS = (
+    "List-Id", "List-Post", "List-Unsubscribe", "List-Help", "List-Subscribe", "List-Owner",
+    "List-Archive", "X-Mailing-List", "Mailing-List", "X-BeenThere", "X-Loop",
+)  # fmt: skip
 _BOUNCE_SUBJECT = re.compile(
     r"(?:undeliver|delivery status notification \(failure|delivery failure|"
     r"mail delivery failed|returned mail|failure notice|non-?delivery)",
@@ -116,13 +125,23 @@ _BOUNCE_SUBJECT = re.compile(
 _DELAY_SUBJECT = re.compile(r"\b(?:delay|delayed|warning)\b", re.IGNORECASE)
 
 
-def parse(raw: bytes, *, max_attachment_bytes: int, authserv_id: str | None = None) -> ParsedMail:
-    """Read a mail message; raises Unparseable (and nothing else) when it is not one.
-    `authserv_id` names our receiving server's Authentication-Results headers."""
+def parse(
+    raw: bytes,
+    *,
+    max_attachment_bytes: int,
+    authserv_id: str | None = None,
+    max_parts: int | None = None,
+    max_attachments: int | None = None,
+) -> ParsedMail:
+    """Read a mail message; raises Unparseable (and nothing else) when it is not one, and
+    OverLimit, a kind of it, when it has more than `max_parts` MIME parts or more than
+    `max_attachments` files. `authserv_id` names our receiving server's
+    Authentication-Results headers."""
     if not raw.strip():
         raise Unparseable("the message is empty")
+    body = _Body(max_attachment_bytes, max_parts, max_attachments)
     try:
-        return _parse(raw, max_attachment_bytes, authserv_id)
+        return _parse(raw, body, authserv_id)
     except Unparseable:
         raise
     except RecursionError:
@@ -141,12 +160,11 @@ def read_message_id(raw: bytes) -> str | None:
     return _normalise_message_id(headers.get("message-id"))
 
 
-def _parse(raw: bytes, max_attachment_bytes: int, authserv_id: str | None) -> ParsedMail:
+def _parse(raw: bytes, body: "_Body", authserv_id: str | None) -> ParsedMail:
     message = _read(raw)
     if not any(name.lower() in _MAIL_HEADERS for name in message):
         raise Unparseable("it has no mail header (From, To, Subject, Date, Message-ID…)")
-    notes: list[str] = []
-    body = _Body(max_attachment_bytes, notes)
+    notes = body.notes
     body.visit(message, depth=0, with_text=True)
     sender_name, sender, sender_problem = _sender(message, notes)
     recipients = [
@@ -160,12 +178,10 @@ def _parse(raw: bytes, max_attachment_bytes: int, authserv_id: str | None) -> Pa
     references = _message_ids(message.get_all("references", []))
     text = "\n\n".join(body.texts).strip()
     # Automated mail is recognised by what its sender calls itself, even when From is unusable.
-    loose_sender = _first_address(message.get_all("from", []), notes)[1] or _lone_word(
-        message.get("from", "")
-    )
-    automated = _automated(message, loose_sender, body.delivery_report)
+    robot = _loose_local_part(message.get("from", ""))
+    automated = _automated(message, robot, body.delivery_report)
     bounced: list[str] = []
-    if automated and _is_bounce(body, loose_sender, subject):
+    if automated and _is_bounce(body, robot, subject):
         bounced = body.returned_ids or [
             *in_reply_to,
             *references,
@@ -250,7 +266,10 @@ class _Body:
     """Walks the MIME tree once, collecting the text, the files and the delivery report."""
 
     max_attachment_bytes: int
-    notes: list[str]
+    max_parts: int | None
+    max_attachments: int | None
+    notes: list[str] = field(default_factory=list)
+    parts: int = 0
     texts: list[str] = field(default_factory=list)
     attachments: list[MailAttachment] = field(default_factory=list)
     oversized: list[str] = field(default_factory=list)
@@ -263,6 +282,11 @@ class _Body:
         if depth > _MAX_DEPTH:
             self.notes.append("parts nested too deeply were left out")
             return
+        self.parts += 1
+        if self.max_parts is not None and self.parts > self.max_parts:
+            raise OverLimit(
+                f"the message has more MIME parts than the {self.max_parts:,} intake takes"
+            )
         content_type = part.get_content_type()
         if not _CONTENT_TYPE.fullmatch(content_type):
             content_type = "application/octet-stream"
@@ -351,7 +375,14 @@ class _Body:
         inline = content_type.startswith("image/") and (
             disposition == "inline" or (disposition is None and "content-id" in part)
         )
-        self.attachments.append(MailAttachment(filename, content_type, data, inline))
+        self._keep(MailAttachment(filename, content_type, data, inline))
+
+    def _keep(self, attachment: MailAttachment) -> None:
+        if self.max_attachments is not None and len(self.attachments) >= self.max_attachments:
+            raise OverLimit(
+                f"the message has more attachments than the {self.max_attachments:,} intake takes"
+            )
+        self.attachments.append(attachment)
 
     def _decoded(self, part: _Part) -> bytes:
         """The part's content. Base64 is decoded straight from the parsed text, without the
@@ -376,9 +407,7 @@ class _Body:
         if len(data) > self.max_attachment_bytes:
             self._leave_out(filename, len(data))
         else:
-            self.attachments.append(
-                MailAttachment(filename, part.get_content_type(), data, inline=False)
-            )
+            self._keep(MailAttachment(filename, part.get_content_type(), data, inline=False))
 
     def _note_returned_message(self, part: _Part) -> None:
         """The Message-ID of the message a delivery report returns."""
@@ -549,17 +578,14 @@ def _sender(message: Message, notes: list[str]) -> tuple[str, str | None, str | 
     return _header_text(found.name, notes), found.address.lower(), None
 
 
-def _first_address(values: list[str], notes: list[str]) -> tuple[str, str | None]:
-    for value in values:
-        for name, address in _addresses(value, notes):
-            return name, address
-    return "", None
-
-
-def _lone_word(value: str) -> str | None:
-    """A From of one word and no address ("MAILER-DAEMON"), as the sender's local part."""
-    word = value.strip().lower()
-    return word if word and not any(c.isspace() or c in "@<>,;:" for c in word) else None
+def _loose_local_part(value: str) -> str:
+    """The local part of the first From, read loosely, for recognising robots only: bounces
+    come as "MAILER-DAEMON", "<MAILER-DAEMON>" or "MAILER-DAEMON@host (Mail Delivery System)"."""
+    value = re.sub(r"\([^()]*\)", " ", value)
+    if inside := re.search(r"<([^<>]*)>", value):
+        value = inside.group(1)
+    words = value.replace(",", " ").split()
+    return words[0].partition("@")[0].strip('"').lower() if words else ""
 
 
 def _addresses(value: str, notes: list[str]) -> list[tuple[str, str]]:
@@ -593,9 +619,10 @@ def _message_ids(values: list[str]) -> tuple[str, ...]:
 # --- automated mail -------------------------------------------------------------------------
 
 
-def _automated(message: Message, sender: str | None, delivery_report: bool) -> str | None:
-    """The rule that marks this mail as automated (RFC 3834 and common practice), or None.
-    X-Auto-Response-Suppress is no sign: Outlook sets it on ordinary mail."""
+def _automated(message: Message, local_part: str, delivery_report: bool) -> str | None:
+    """The rule that marks this mail as automated (RFC 3834 and common practice), or None;
+    `local_part` is the sender's, read loosely. X-Auto-Response-Suppress is no sign: Outlook
+    sets it on ordinary mail."""
     auto_submitted = _first_word(message.get("auto-submitted"))
     if auto_submitted and auto_submitted != "no":
         return f"Auto-Submitted: {auto_submitted}"
@@ -603,18 +630,17 @@ def _automated(message: Message, sender: str | None, delivery_report: bool) -> s
         value = message.get(name)
         if value is not None and _first_word(value) != "no":
             return f"{name}: {value}"[:100]
-    precedence = _first_word(message.get("precedence"))
-    if precedence in _BULK_PRECEDENCE:
-        return f"Precedence: {precedence}"
-    for name in ("List-Id", "List-Unsubscribe", "List-Post"):
+    for name in ("Precedence", "X-Precedence"):
+        if (precedence := _first_word(message.get(name))) in _BULK_PRECEDENCE:
+            return f"{name}: {precedence}"
+    for name in _LIST_HEADERS:
         if name in message:
-            return f"{name} header (mailing list)"
+            return f"{name} header (list or bulk mail)"
     if message.get_content_type() == "multipart/report":
         report_type = _param(message, "report-type") or "report"
         return f"multipart/report ({report_type})"[:100]
     if delivery_report:
         return "delivery status report"
-    local_part = (sender or "").partition("@")[0]
     if local_part in _DAEMONS or _NOREPLY.match(local_part):
         return f"sender {local_part}@"
     if "".join(message.get("return-path", "x").split()) == "<>":
@@ -622,14 +648,13 @@ def _automated(message: Message, sender: str | None, delivery_report: bool) -> s
     return None
 
 
-def _is_bounce(body: _Body, sender: str | None, subject: str) -> bool:
+def _is_bounce(body: _Body, local_part: str, subject: str) -> bool:
     """A report that a message could not be delivered; a delay or success notice is none."""
     if body.delivery_report:
         return "failed" in body.delivery_actions or not any(body.delivery_actions)
     if _DELAY_SUBJECT.search(subject):
         return False
-    from_daemon = (sender or "").partition("@")[0] in _DAEMONS
-    return from_daemon or bool(_BOUNCE_SUBJECT.match(subject))
+    return local_part in _DAEMONS or bool(_BOUNCE_SUBJECT.match(subject))
 
 
 def _first_word(value: str | None) -> str:

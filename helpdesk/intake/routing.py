@@ -2,12 +2,15 @@
 report, or nothing (automated mail, our own mail looping back). Everything here runs inside
 intake's processing transaction; raising Quarantine keeps the mail for an admin instead.
 
-A reply reaches a ticket's thread only when its sender is that ticket's reporter; anyone else
-writing to a ticket's reply address starts a report of their own.
+A reply reaches a ticket's thread only when its one unambiguous From mailbox is that ticket's
+reporter and the sender is verified: the mail came to the ticket's signed reply address, or our
+own receiving server recorded a DKIM or DMARC pass aligned with the From domain. The reporter
+writing unverified starts a new ticket linked to the one named, marked for agents as "sender
+not verified"; anyone else starts a report of their own.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import select
@@ -35,6 +38,10 @@ from . import mime
 # The longest chain of merged tickets followed to find where a reply belongs.
 MAX_MERGE_HOPS = 10
 NO_SUBJECT = "(no subject)"
+SIGNED_ADDRESS = "its signed reply address"
+# How a sender was verified, as the inbound log keeps it and agents read it.
+BY_REPLY_ADDRESS = "the ticket's signed reply address"
+BY_OUR_SERVER = "a DKIM or DMARC pass at our server"
 
 
 class Quarantine(Exception):
@@ -48,6 +55,7 @@ class Decision:
     ticket: Ticket | None = None
     message: Message | None = None
     duplicate_of: InboundMail | None = None
+    verified_by: str | None = None  # BY_REPLY_ADDRESS, BY_OUR_SERVER, or None: not verified
 
 
 def parsed(inbound: InboundMail, raw: bytes) -> mime.ParsedMail:
@@ -56,7 +64,15 @@ def parsed(inbound: InboundMail, raw: bytes) -> mime.ParsedMail:
     if inbound.size > limit:
         raise Quarantine(f"the message is {inbound.size:,} bytes; the limit is {limit:,} bytes")
     try:
-        return mime.parse(raw, max_attachment_bytes=config["HELPDESK_MAX_ATTACHMENT_BYTES"])
+        return mime.parse(
+            raw,
+            max_attachment_bytes=config["HELPDESK_MAX_ATTACHMENT_BYTES"],
+            authserv_id=config["HELPDESK_AUTHSERV_ID"] or None,
+            max_parts=config["HELPDESK_INTAKE_MAX_PARTS"],
+            max_attachments=config["HELPDESK_INTAKE_MAX_ATTACHMENTS"],
+        )
+    except mime.OverLimit as problem:
+        raise Quarantine(str(problem)) from None
     except mime.Unparseable as problem:
         raise Quarantine(f"not a readable mail message: {problem}") from None
 
@@ -69,33 +85,119 @@ def duplicate(earlier: InboundMail) -> Decision:
 
 
 def decide(inbound: InboundMail, mail: mime.ParsedMail) -> Decision:
-    if mail.automated:
+    """Where the mail goes, and how its sender was verified (kept for agents)."""
+    if mail.automated:  # before the sender: a bounce often has no usable one
         return _automated(mail)
     if not mail.sender:
-        raise Quarantine("no usable sender address in From")
+        raise Quarantine(f"no usable sender in From: {mail.sender_problem}")
     if addresses.is_our_address(mail.sender):
         return Decision(InboundOutcome.IGNORED, "sent from one of our own addresses (a mail loop)")
-    reporter = _sender_account(mail)
+    sender = _sender_account(mail)
     found = _addressed_ticket(inbound, mail)
+    verified_by = _verified_by(mail, sender, found)
+    decision = _route(inbound, mail, sender, found, verified_by)
+    return replace(decision, verified_by=verified_by)
+
+
+def _route(
+    inbound: InboundMail,
+    mail: mime.ParsedMail,
+    sender: User,
+    found: tuple[Ticket, str] | None,
+    verified_by: str | None,
+) -> Decision:
     if found is None:
-        return _new_ticket(inbound, mail, reporter)
-    ticket, how = found
-    if ticket.reporter_id != reporter.id:
-        # P7: whoever else writes to a ticket's address never reaches its thread.
-        return _new_ticket(
-            inbound, mail, reporter, note=f"by {how} it answers a ticket the sender did not report"
-        )
+        return _new_ticket(inbound, mail, sender)
+    named, how = found
+    if named.reporter_id != sender.id:
+        return _strangers_mail(inbound, mail, sender, named, how)
+    if verified_by is None:
+        return _unverified(inbound, mail, sender, named, how)
+    ticket = _survivor(named)
+    if ticket.reporter_id != sender.id:
+        return _merged_away(inbound, mail, sender, named, ticket)
     if ticket.status is Status.CLOSED:
         return _new_ticket(
-            inbound, mail, reporter, follows_up=ticket, note=f"answers closed {ticket.reference}"
+            inbound, mail, sender, follows_up=ticket, note=f"answers closed {ticket.reference}"
         )
     try:
         message = tickets.add_followup(
-            reporter, ticket, _followup_text(mail), origin=Source.EMAIL, files=_store_files(mail)
+            sender, ticket, _followup_text(mail), origin=Source.EMAIL, files=_store_files(mail)
         )
     except DomainError as refused:
         raise Quarantine(f"the follow-up was refused: {refused}") from None
     return Decision(InboundOutcome.APPENDED, f"matched by {how}", ticket=ticket, message=message)
+
+
+def _verified_by(
+    mail: mime.ParsedMail, sender: User, found: tuple[Ticket, str] | None
+) -> str | None:
+    """How we know the From mailbox is the sender's own: the reporter's signed reply address
+    (only the reporter was sent it), or our receiving server's aligned DKIM or DMARC pass."""
+    if found is not None and found[1] == SIGNED_ADDRESS and found[0].reporter_id == sender.id:
+        return BY_REPLY_ADDRESS
+    if mail.authentication is not None and mail.authentication.verifies(mail.sender):
+        return BY_OUR_SERVER
+    return None
+
+
+def _strangers_mail(
+    inbound: InboundMail, mail: mime.ParsedMail, sender: User, named: Ticket, how: str
+) -> Decision:
+    """P7: whoever else writes to a ticket never reaches its thread. Their report is not
+    linked to it either: the link shows on their page, and would confirm the reference."""
+    decision = _new_ticket(
+        inbound, mail, sender, note=f"by {how} it answers a ticket the sender did not report"
+    )
+    tickets.record_event(
+        decision.ticket,
+        f"This mail named {named.reference} ({how}), a ticket someone else reported. "
+        "It was not added to that ticket.",
+    )
+    return decision
+
+
+def _unverified(
+    inbound: InboundMail, mail: mime.ParsedMail, sender: User, named: Ticket, how: str
+) -> Decision:
+    """The reporter's address in From, but nothing shows the reporter sent it: a new ticket,
+    linked to theirs, that tells agents so. Nothing the reporter reads says it, neither the
+    acknowledgment nor their pages: a forger must not learn what passes."""
+    decision = _new_ticket(
+        inbound,
+        mail,
+        sender,
+        follows_up=named,
+        note=f"sender not verified: named {named.reference} by {how}",
+    )
+    tickets.record_event(
+        decision.ticket,
+        f"Sender not verified. This mail named {named.reference} ({how}) but came neither to "
+        "its signed reply address nor with a DKIM or DMARC pass recorded by our receiving "
+        f"server, so it was not added to {named.reference}.",
+    )
+    return decision
+
+
+def _merged_away(
+    inbound: InboundMail, mail: mime.ParsedMail, sender: User, named: Ticket, survivor: Ticket
+) -> Decision:
+    """The reporter of a ticket merged into another reporter's ticket writes again: agents
+    read it there as an internal note; the survivor's reporter never does."""
+    if survivor.status is Status.CLOSED:
+        return _new_ticket(
+            inbound,
+            mail,
+            sender,
+            follows_up=named,
+            note=f"answers {named.reference}, merged into closed {survivor.reference}",
+        )
+    text = f"By mail about {named.reference}, which was merged into this ticket:\n\n"
+    message = tickets.add_internal_mail(
+        sender, survivor, text + _followup_text(mail), _store_files(mail)
+    )
+    reason = f"an internal note on {survivor.reference}, into which {named.reference} was merged"
+    return Decision(InboundOutcome.APPENDED, reason, ticket=survivor, message=message)
 
 
 def _automated(mail: mime.ParsedMail) -> Decision:
@@ -142,7 +244,7 @@ def _addressed_ticket(inbound: InboundMail, mail: mime.ParsedMail) -> tuple[Tick
     for address in [*inbound.recipients, *mail.recipients]:
         reference = addresses.reference_from_reply_address(address)
         if reference and (ticket := _ticket(reference)):
-            return ticket, "its signed reply address"
+            return ticket, SIGNED_ADDRESS
     if ticket := _ticket_by_message_ids([*mail.in_reply_to, *reversed(mail.references)]):
         return ticket, "In-Reply-To/References"
     match = signing.REFERENCE_IN_TEXT.search(mail.subject)
@@ -152,9 +254,13 @@ def _addressed_ticket(inbound: InboundMail, mail: mime.ParsedMail) -> tuple[Tick
 
 
 def _ticket(reference: str) -> Ticket | None:
-    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
-    for _ in range(MAX_MERGE_HOPS):  # a reply to a merged ticket belongs where it was merged
-        if ticket is None or ticket.merged_into is None:
+    return db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+
+
+def _survivor(ticket: Ticket) -> Ticket:
+    """Where a reply to a merged ticket belongs: the ticket it was merged into."""
+    for _ in range(MAX_MERGE_HOPS):
+        if ticket.merged_into is None:
             break
         ticket = ticket.merged_into
     return ticket
@@ -176,7 +282,7 @@ def _ticket_by_message_ids(message_ids: list[str]) -> Ticket | None:
         InboundMail.message_id.in_(message_ids), InboundMail.ticket_id.is_not(None)
     )
     ticket_id = db.session.scalar(sent.union(named, received).limit(1))
-    return _ticket(db.session.get(Ticket, ticket_id).reference) if ticket_id else None
+    return db.session.get(Ticket, ticket_id) if ticket_id else None
 
 
 # --- new tickets and follow-ups ----------------------------------------------------------------

@@ -68,7 +68,10 @@ def _addr_spec(tokens: list[_Token]) -> str:
 
 def _local_part(tokens: list[_Token]) -> str:
     if len(tokens) == 1 and tokens[0].kind == "quoted":
-        return '"' + tokens[0].text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        text = tokens[0].text
+        if all(_ATEXT.fullmatch(atom) for atom in text.split(".")):
+            return text  # "dana"@x.example is dana@x.example (RFC 5321 §4.1.2)
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if _is_dot_atom(tokens):
         return "".join(token.text for token in tokens)
     raise AmbiguousSender("From's address has an unreadable local part")

@@ -157,7 +157,7 @@ def _render_ticket(ticket: Ticket, drafts: dict, error: str | None = None, statu
         drafts=drafts,
         error=error,
         describe=audit.describe_change,
-        originals=inbound_log.originals_of([message.id for message in ticket.messages]),
+        mail_origins=inbound_log.mail_origins([message.id for message in ticket.messages]),
     ), status
 
 

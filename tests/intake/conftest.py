@@ -11,6 +11,7 @@ from helpdesk.models import Category, MailAlias, MailKind, MailStatus, OutboundM
 from ..factories import make_ticket, make_user
 from .corpus import (
     ALIASES,
+    AUTHSERV_ID,
     BOUNCING_REPORTERS,
     INACTIVE_CATEGORY,
     MAX_ATTACHMENT_BYTES,
@@ -23,11 +24,13 @@ from .corpus import (
     WorldTicket,
 )
 
-# Small limits keep the size cases small; a reply domain of its own, as production has.
+# Small limits keep the size cases small; a reply domain of its own and a receiving server
+# that records Authentication-Results, as production has.
 INTAKE_SETTINGS = {
     "HELPDESK_INTAKE_MAX_MESSAGE_BYTES": MAX_MESSAGE_BYTES,
     "HELPDESK_MAX_ATTACHMENT_BYTES": MAX_ATTACHMENT_BYTES,
     "HELPDESK_REPLY_DOMAIN": "reply.helpdesk.example",
+    "HELPDESK_AUTHSERV_ID": AUTHSERV_ID,
 }
 
 

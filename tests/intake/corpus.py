@@ -14,6 +14,7 @@ import email
 import email.base64mime
 import email.policy
 import email.quoprimime
+import email.utils
 import hashlib
 import mailbox
 import quopri
@@ -50,6 +51,8 @@ INACTIVE_CATEGORY = "feedback-manipulation"
 DEFAULT_CATEGORY = "other"
 MAX_MESSAGE_BYTES = 60_000
 MAX_ATTACHMENT_BYTES = 12_000
+# Our receiving server, as it names itself in the Authentication-Results headers it adds.
+AUTHSERV_ID = "mx.helpdesk.example"
 SUPPORT = "support@helpdesk.example"
 DATE = "Wed, 06 Nov 2024 10:00:00 +0000"
 ACK_TEXT = "Thank you for your report. Our Trust & Safety team will review it"
@@ -84,7 +87,7 @@ AUTO_SUBMITTED = ("auto-submitted",)
 PRECEDENCE = ("precedence",)
 X_AUTOREPLY = ("x-autoreply",)
 X_AUTORESPOND = ("x-autorespond",)
-LIST_HEADER = ("list-id", "list-unsubscribe", "list-post")
+LIST_HEADER = ("list-", "mailing-list", "x-beenthere", "x-loop")
 REPORT = ("multipart/report", "delivery")
 MAILER_DAEMON = ("mailer-daemon",)
 POSTMASTER = ("postmaster",)
@@ -300,6 +303,29 @@ def _simple(
     if transfer is not None:
         lines.append(f"Content-Transfer-Encoding: {transfer}")
     return _eml(lines, body, encoding=encoding, crlf=crlf)
+
+
+def postfix_results(domain: str, dkim: str = "pass", dmarc: str = "pass") -> list[str]:
+    """Authentication-Results as Postfix with OpenDKIM and OpenDMARC add them: each milter a
+    header of its own, OpenDMARC's (added last) on top."""
+    return [
+        f"Authentication-Results: {AUTHSERV_ID}; dmarc={dmarc} (p=quarantine dis=none) "
+        f"header.from={domain}",
+        f"Authentication-Results: {AUTHSERV_ID};\n\tdkim={dkim} (2048-bit key; unprotected) "
+        f"header.d={domain} header.i=@{domain} header.a=rsa-sha256 header.s=mail "
+        "header.b=Qm9vdHN0;\n\tdkim-atps=neutral",
+    ]
+
+
+def gmail_results(address: str, server: str = AUTHSERV_ID, dmarc: str = "pass") -> list[str]:
+    """Authentication-Results in the shape Gmail's servers write them, all in one header."""
+    domain = address.rpartition("@")[2]
+    return [
+        f"Authentication-Results: {server};\n       dkim=pass header.i=@{domain} "
+        f"header.s=20230601 header.b=Xy12Ab;\n       spf=pass ({server}: domain of {address} "
+        f"designates 192.0.2.25 as permitted sender) smtp.mailfrom={address};\n"
+        f"       dmarc={dmarc} (p=NONE sp=NONE dis=NONE) header.from={domain}"
+    ]
 
 
 def _message_id(raw: bytes) -> str:
@@ -1370,6 +1396,25 @@ def _automated(corpus: _Corpus) -> None:
         ("list-id", "List-Id: Freelancers Chat <chat.lists.example.org>", LIST_HEADER),
         ("list-unsubscribe", "List-Unsubscribe: <mailto:leave@news.example.com>", LIST_HEADER),
         ("list-post", "List-Post: <mailto:chat@lists.example.org>", LIST_HEADER),
+        (
+            "list-help",
+            "List-Help: <mailto:chat-request@lists.example.org?subject=help>",
+            LIST_HEADER,
+        ),
+        ("list-subscribe", "List-Subscribe: <mailto:chat-join@lists.example.org>", LIST_HEADER),
+        ("list-owner", "List-Owner: <mailto:chat-owner@lists.example.org>", LIST_HEADER),
+        ("list-archive", "List-Archive: <https://lists.example.org/archive/chat/>", LIST_HEADER),
+        ("list-id-upper-case", "LIST-ID: <chat.lists.example.org>", LIST_HEADER),
+        (
+            "x-mailing-list",
+            "X-Mailing-List: <chat@lists.example.org> archive/latest/4",
+            LIST_HEADER,
+        ),
+        ("mailing-list", "Mailing-List: contact chat-help@lists.example.org", LIST_HEADER),
+        ("x-beenthere", "X-BeenThere: chat@lists.example.org", LIST_HEADER),
+        ("x-loop", "X-Loop: autoresponder@shop.example.com", LIST_HEADER),
+        ("precedence-auto-reply", "Precedence: auto-reply", PRECEDENCE),
+        ("x-precedence", "X-Precedence: Bulk", PRECEDENCE),
         ("return-path-null", "Return-Path: <>", NULL_RETURN_PATH),
     ]
     for n, (what, header, reason) in enumerate(one_rule):
@@ -1382,6 +1427,13 @@ def _automated(corpus: _Corpus) -> None:
             MAILER_DAEMON,
         ),
         ("sender-postmaster", "postmaster@example.org", POSTMASTER),
+        # Bounces whose From holds no usable address: still robots, never quarantined.
+        ("sender-mailer-daemon-bare", "MAILER-DAEMON", MAILER_DAEMON),
+        (
+            "sender-mailer-daemon-no-domain",
+            "Mail Delivery Subsystem <MAILER-DAEMON>",
+            MAILER_DAEMON,
+        ),
         ("sender-no-reply", "Marketplace <no-reply@marketplace-news.example>", NO_REPLY),
         ("sender-noreply", "noreply@notifications.example.com", NO_REPLY),
         ("sender-do-not-reply", "Billing <do-not-reply@billing.example.com>", NO_REPLY),
@@ -1662,7 +1714,8 @@ def _reply(
 
 
 def _replies(corpus: _Corpus) -> None:
-    """The reporter answering: by signed address, by In-Reply-To or References, by subject."""
+    """The reporter answering: to the signed reply address the acknowledgment's Reply-To
+    gives, or by In-Reply-To, References or the subject with our server's DKIM or DMARC pass."""
     world = corpus.world
     dana = f"{REPORTER_NAME} <{REPORTER}>"
     ticket, ack = world.open, world.open.ack_message_id
@@ -1672,25 +1725,37 @@ def _replies(corpus: _Corpus) -> None:
     both = [f"In-Reply-To: {ack}", f"References: {ack}"]
     encoded = _q_word(f"AW: [{ticket.reference}] Nachtrag – Beweise")
     lower = ticket.reference.lower()
+    postfix, gmail = postfix_results("example.org"), gmail_results(REPORTER)
+    dmarc_only = postfix_results("example.org", dkim="fail")
     cases = {
         "reply-token-gmail": {"to": address},
         "reply-token-in-cc": {"headers": [f"Cc: {address}"], "quote": "thunderbird"},
         "reply-token-upper-case": {"to": address.upper(), "quote": "apple"},
         "reply-sender-upper-case": {"to": address, "sender": REPORTER.upper()},
-        "reply-in-reply-to": {"headers": [f"In-Reply-To: {ack}"], "quote": "outlook"},
-        "reply-references-only": {"headers": chain, "quote": "outlook-new"},
-        "reply-subject-reference": {"subject": by_subject, "quote": "outlook-german"},
-        "reply-subject-lower-case": {"subject": f"Re: {lower}", "quote": "french"},
-        "reply-subject-encoded": {"subject": encoded},
+        "reply-in-reply-to": {"headers": [f"In-Reply-To: {ack}", *postfix], "quote": "outlook"},
+        "reply-references-only": {"headers": chain + gmail, "quote": "outlook-new"},
+        "reply-subject-reference": {
+            "subject": by_subject,
+            "headers": dmarc_only,
+            "quote": "outlook-german",
+        },
+        "reply-subject-lower-case": {
+            "subject": f"Re: {lower}",
+            "headers": gmail,
+            "quote": "french",
+        },
+        "reply-subject-encoded": {"subject": encoded, "headers": postfix},
         "reply-all-three": {"to": address, "subject": by_subject, "headers": both, "crlf": True},
         "reply-merged-ticket": {"to": world.reply_address(world.merged)},
+        "reply-quoted-local-part": {"to": address, "sender": '"dana"@example.org'},
+        "reply-domain-trailing-dot": {"to": address, "sender": f"{REPORTER_NAME} <{REPORTER}.>"},
     }
     for n, (what, options) in enumerate(cases.items()):
         text = f"More information ({what}): he wrote to me again on {n + 6} November."
         sender = options.pop("sender", dana)
         _reply(corpus, what, sender, text, appended(ticket), reference=ticket.reference, **options)
     text = "I found two more messages from him this morning."
-    in_reply = [f"In-Reply-To: {ack}"]
+    in_reply = [f"In-Reply-To: {ack}", *postfix]
     options = {"quote": "outlook", "reference": ticket.reference, "headers": in_reply}
     _reply(corpus, "reply-trimmed-outlook", dana, text, appended(ticket), **options)
     screenshot = _file_part(_File("new-threat.png", "image/png", _png("reply-screenshot")))
@@ -1702,13 +1767,22 @@ def _replies(corpus: _Corpus) -> None:
     solved = {"to": world.reply_address(world.solved)}
     _reply(corpus, "reply-to-solved", dana, "It started again.", appended(world.solved), **solved)
     erin = f"{OTHER_REPORTER_NAME} <{OTHER_REPORTER}>"
-    theirs = {"headers": [f"In-Reply-To: {world.others.ack_message_id}"]}
+    theirs = {
+        "headers": [
+            f"In-Reply-To: {world.others.ack_message_id}",
+            *postfix_results("example.net"),
+        ]
+    }
     _reply(corpus, "reply-other-reporter", erin, "The job link.", appended(world.others), **theirs)
 
     # Follow-ups to reports made earlier in this corpus, by the Message-ID we received.
     for client in ("gmail", "outlook", "thunderbird"):
         first = corpus.raw(corpus.firsts[client])
-        options = {"headers": [f"In-Reply-To: {_message_id(first)}"], "quote": "signature"}
+        results = gmail_results(email.utils.parseaddr(_sender(first))[1])
+        options = {
+            "headers": [f"In-Reply-To: {_message_id(first)}", *results],
+            "quote": "signature",
+        }
         expected = same_as(corpus.firsts[client], "appended")
         text = "Sorry, I forgot the attachment yesterday."
         _reply(corpus, f"followup-{client}", _sender(first), text, expected, **options)
@@ -1746,6 +1820,41 @@ def _ticket_trick(corpus: _Corpus) -> None:
     for what, sender, options in cases:
         text = f"Please add this to the report ({what}); its owner does not need to know."
         _reply(corpus, what, sender, text, created(), **options)
+
+
+def _forged_senders(corpus: _Corpus) -> None:
+    """The reporter's address in From without proof that the reporter sent it (P7): an
+    ambiguous From is quarantined; an unverified one opens a new ticket linked to the one it
+    names, and the reporter's thread stays as it was."""
+    world = corpus.world
+    target, ack = world.open, world.open.ack_message_id
+    dana, attacker = f"{REPORTER_NAME} <{REPORTER}>", "attacker@mallory.example"
+    reply = [f"In-Reply-To: {ack}"]
+    text = "Please add this to the report."
+    ambiguous = {
+        "forged-address-as-name": f"{REPORTER} <{attacker}>",
+        "forged-two-mailboxes": f"{REPORTER}, {attacker}",
+        "forged-two-angle-addresses": f"{REPORTER_NAME} <{REPORTER}> <{attacker}>",
+        "forged-group": f"grp: {REPORTER};",
+    }
+    for what, sender in ambiguous.items():
+        _reply(corpus, what, sender, text, quarantined(NO_SENDER), headers=reply)
+    two_froms = [f"From: {attacker}", *reply]
+    _reply(corpus, "forged-two-from-headers", dana, text, quarantined(NO_SENDER), headers=two_froms)
+    failed = postfix_results("example.org", dkim="fail", dmarc="fail")
+    unverified = {
+        "forged-no-results": reply,
+        "forged-results-of-another-server": reply + gmail_results(REPORTER, "mx.google.com"),
+        "forged-dkim-and-dmarc-fail": reply + failed,
+        "forged-pass-for-another-domain": reply + postfix_results("mallory.example"),
+        "forged-pass-below-ours": reply + failed[:1] + gmail_results(REPORTER),
+    }
+    for what, headers in unverified.items():
+        expected = created(linked_to=target.reference)
+        _reply(corpus, what, dana, text, expected, reference=target.reference, headers=headers)
+    by_subject = f"Re: [{target.reference}] We received your report"
+    expected = created(linked_to=target.reference)
+    _reply(corpus, "forged-subject-only", dana, text, expected, subject=by_subject)
 
 
 def _closed_tickets(corpus: _Corpus) -> None:
@@ -1797,6 +1906,7 @@ def build_corpus(world: World) -> list[CorpusMail]:
         _bounces,
         _replies,
         _ticket_trick,
+        _forged_senders,
         _closed_tickets,
         _duplicates,
     ):

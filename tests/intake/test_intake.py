@@ -37,6 +37,7 @@ from helpdesk.models import (
 from ..conftest import log_in, submit
 from ..factories import PASSWORD, make_ticket, make_user
 from .conftest import INTAKE_SETTINGS, acknowledgment, mark_sent
+from .corpus import postfix_results
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTER = "dana@example.org"
@@ -516,7 +517,11 @@ def test_mail_we_send_about_a_mailed_report_carries_none_of_its_headers(app, run
     first = _ingest(runner, tmp_path, report)
     own_id = re.search(rb"Message-ID: (<[^>]+>)", report).group(1).decode()
     again = _mail(
-        "bob.evil@example.com", "more", "And he sent this link.", f"In-Reply-To: {own_id}"
+        "bob.evil@example.com",
+        "more",
+        "And he sent this link.",
+        f"In-Reply-To: {own_id}",
+        *postfix_results("example.com"),
     )
     second = _ingest(runner, tmp_path, again)
     assert (first["outcome"], second["outcome"]) == ("created", "appended")

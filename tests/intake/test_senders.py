@@ -21,6 +21,8 @@ REPORTER = "reporter@x.example"
         ("Dana<reporter@x.example>", "Dana", REPORTER),
         ("reporter@x.example.", "", REPORTER),  # a trailing dot on the domain
         ('"dana whitfield"@x.example', "", '"dana whitfield"@x.example'),  # a quoted local part
+        ('"reporter"@x.example', "", REPORTER),  # quoted without need: the same mailbox
+        ('Dana <"reporter"@X.Example.>', "Dana", REPORTER),
         ("=?utf-8?q?Zo=C3=AB?= <zoe@x.example>", "=?utf-8?q?Zo=C3=AB?=", "zoe@x.example"),
         ("Jürgen <jürgen@müller.example>", "Jürgen", "jürgen@müller.example"),
         ("Trust & Safety <support@helpdesk.example>", "Trust & Safety", "support@helpdesk.example"),

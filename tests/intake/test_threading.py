@@ -1,5 +1,7 @@
 """A reporter's answer finds its thread by the Message-IDs it names, when it carries neither the
-signed reply address nor the reference: In-Reply-To first, then any of References."""
+signed reply address nor the reference: In-Reply-To first, then any of References. Such an
+answer joins the thread only with our receiving server's DKIM or DMARC pass (see
+test_forged_senders for the answers without one)."""
 
 import json
 
@@ -11,6 +13,7 @@ from helpdesk.models import InboundMail, Message, MessageKind, Ticket
 
 from ..factories import make_ticket, make_user
 from .conftest import INTAKE_SETTINGS, acknowledgment, mark_sent
+from .corpus import postfix_results
 
 REPORTER = "dana@example.org"
 
@@ -43,6 +46,7 @@ def _answer(runner, tmp_path, *headers: str) -> dict:
             "To: support@helpdesk.example",  # no reply token, no reference in the subject
             "Subject: Re: We received your report",
             f"Message-ID: <answer-{len(list(tmp_path.iterdir()))}@example.org>",
+            *postfix_results("example.org"),
             *headers,
             "",
             "Here is the screenshot you asked for.",
