@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from helpdesk import canned_replies, password_reset, reporter_view, seed, tickets
+from helpdesk import canned_replies, password_reset, registration, reporter_view, seed, tickets
 from helpdesk.database import db
 from helpdesk.errors import MailBlocked
 from helpdesk.mail import addresses, outbox, sender
@@ -252,15 +252,18 @@ def test_no_mail_kind_names_the_reported_party_or_quotes_a_note(
             tickets.add_followup(ticket.reporter, ticket, f"{ticket.reported_key} wrote again.")
             tickets.post_reply(_agent(), ticket, "Thank you, we are reviewing your report.")
         password_reset.request_reset(REPORTER)
-        # Invitations go to new staff, never to a reporter; one is written to the reporter's
-        # account here so that every kind is rendered with the reported party in the database.
+        registration.request_registration(REPORTER, "Dana")  # registered_again
+        # Invitations and registration links go to new accounts, never to a reporter; one of each
+        # is written to the reporter's account here so that every kind is rendered with the
+        # reported party in the database.
         reporter = db.session.scalar(select(User).where(User.email == REPORTER))
         invite_url = addresses.external_url("auth.accept_invite", token="token")
         outbox.enqueue(MailKind.ACCOUNT_INVITE, user=reporter, actor=None, invite_url=invite_url)
+        outbox.enqueue(MailKind.REGISTRATION, user=reporter, actor=None, invite_url=invite_url)
         db.session.commit()
         kinds = db.session.scalars(select(OutboundMail.kind)).all()
         assert set(kinds) == set(MailKind)
-        assert sender.send_due().sent == len(kinds) == 8
+        assert sender.send_due().sent == len(kinds) == 10
     _assert_nothing_names_the_reported_party(smtp_server)
 
 
