@@ -10,6 +10,7 @@ import sqlite3
 from contextlib import contextmanager
 
 import pytest
+from flask import request, request_finished
 from sqlalchemy import event, func, make_url, select, text
 from sqlalchemy.exc import OperationalError
 
@@ -219,4 +220,45 @@ def test_a_backend_terminated_mid_request_is_503_and_the_retry_saves_once(pg_app
     again = client.post("/tickets/new", data=form)
     assert first.status_code == again.status_code == 302
     assert first.headers["Location"] == again.headers["Location"]
+    assert tickets_saved(pg_app) == 1
+
+
+@postgres_only
+@pytest.mark.postgres
+def test_a_connection_lost_after_the_answer_was_made_does_not_spoil_it(pg_app):
+    client = pg_app.test_client()
+    log_in(client, "member@example.org")
+
+    def terminate_before_teardown(sender, response):
+        terminate_backends(pg_app)
+
+    with request_finished.connected_to(terminate_before_teardown, pg_app):
+        response = client.get("/tickets")
+    assert response.status_code == 200
+    assert client.get("/tickets").status_code == 200
+
+
+@postgres_only
+@pytest.mark.postgres
+@pytest.mark.p6
+def test_a_connection_lost_after_the_commit_is_503_and_the_retry_lands_on_the_report(pg_app):
+    pg_app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the 500 page, if any
+    armed = []
+
+    @pg_app.after_request  # runs before the app's own, which reads the user for the headers
+    def terminate_after_the_commit(response):
+        if armed and request.method == "POST":
+            armed.clear()
+            terminate_backends(pg_app)
+        return response
+
+    client = pg_app.test_client()
+    log_in(client, "member@example.org")
+    form = report_form(pg_app, client)
+    armed.append("once")
+    assert_unavailable(client.post("/tickets/new", data=form))
+    assert tickets_saved(pg_app) == 1
+
+    retried = client.post("/tickets/new", data=form)
+    assert retried.status_code == 302
     assert tickets_saved(pg_app) == 1

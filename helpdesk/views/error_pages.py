@@ -1,12 +1,13 @@
 """Error responses: a page for people, JSON for API clients."""
 
+import errno
 import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..database import db
 from ..extensions import login_manager
@@ -26,6 +27,8 @@ EXPLANATIONS = {
     500: "Something went wrong on our side. Your last action was not saved; try again.",
     503: "The help desk cannot reach its database for a moment. Try again in a few seconds; "
     "sending the same form again will not file a second report.",
+    507: "There is no room to store your files right now, so nothing was saved. Try again "
+    "later, or send the report without the files.",
 }
 
 
@@ -86,7 +89,23 @@ def _unavailable(error: Exception):
     return error_response(503, "Service Unavailable", EXPLANATIONS[503], headers)
 
 
+def _end_session(exception: BaseException | None) -> None:
+    """End the request's session, as Flask-SQLAlchemy would next, but let a connection lost
+    after the answer was made pass: its rollback has nothing to undo, and raising here would
+    turn a finished answer (a report saved, a page drawn) into a bare 500."""
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        if not database_unavailable(error):
+            raise
+        log.warning("database connection lost as the session ended: %s", error)
+        db.session.remove()
+
+
 def register_error_pages(app: Flask) -> None:
+    # Runs before Flask-SQLAlchemy's own teardown (teardowns run last registered first).
+    app.teardown_appcontext(_end_session)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         detail = "The form expired or came from another site. Reload the page and try again."
@@ -107,6 +126,17 @@ def register_error_pages(app: Flask) -> None:
             raise error  # a fault in the request or the code: the 500 page, logged
         return _unavailable(error)
 
+    @app.errorhandler(OSError)
+    def storage_full(error: OSError):
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise error
+        log.error("no room to store files for %s %s: %s", request.method, request.path, error)
+        return error_response(507, "Insufficient Storage", EXPLANATIONS[507])
+
     @app.errorhandler(500)  # unhandled exceptions land here; Flask has logged them already
-    def internal_error(error: HTTPException):
+    def internal_error(error: InternalServerError):
+        # The database went away outside the view (while the answer's headers were being
+        # made, say), where the handler above does not reach: still 503, not 500.
+        if database_unavailable(error.original_exception):
+            return _unavailable(error.original_exception)
         return error_response(500, "Internal Server Error", EXPLANATIONS[500])
