@@ -31,6 +31,9 @@ test: venv ## Run the whole test suite (on PostgreSQL instead when TEST_DATABASE
 bench: venv ## Run every benchmark, print one table (PostgreSQL: DATABASE_URL; BENCH_LARGE=1)
 	$(BIN)/python -m bench
 
+chaos: venv ## Break things on purpose (kills, outages, full disk) and print the figures
+	$(BIN)/pytest tests/reliability -m reliability -s
+
 lint: venv ## Check style with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check helpdesk tests bench wsgi.py migrations/env.py
@@ -39,4 +42,4 @@ fmt: venv ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format helpdesk tests bench wsgi.py migrations/env.py
 
-.PHONY: help venv run test bench lint fmt
+.PHONY: help venv run test bench chaos lint fmt

@@ -95,6 +95,8 @@ HELPDESK_SETTINGS = {
     "HELPDESK_LMTP_PORT": (8024, parse_int),
     # The `helpdesk` logger's level: INFO logs every state change (who changed what).
     "HELPDESK_LOG_LEVEL": ("INFO", parse_log_level),
+    # How long a write on SQLite waits for another's write lock before the answer is 503.
+    "HELPDESK_SQLITE_BUSY_TIMEOUT_MS": (10000, parse_int),
 }
 
 # Flask-Mail's own names, read the same way.
@@ -154,6 +156,7 @@ def build_config(instance_path: Path, environ: dict[str, str], overrides: dict |
         config["SECRET_KEY"] = instance_secret_key(instance_path)
     _check_mail_settings(config)
     _limiter_settings(config)
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config))
     config["SESSION_COOKIE_SECURE"] = config["HELPDESK_SECURE_COOKIES"]
     config["REMEMBER_COOKIE_SECURE"] = config["HELPDESK_SECURE_COOKIES"]
     # Evidence files plus the form itself; larger bodies get 413 before any parsing.
@@ -162,6 +165,15 @@ def build_config(instance_path: Path, environ: dict[str, str], overrides: dict |
         config["HELPDESK_MAX_ATTACHMENT_BYTES"] * config["HELPDESK_MAX_ATTACHMENTS"] + 1024 * 1024,
     )
     return config
+
+
+def engine_options(config: dict) -> dict:
+    """Check each pooled connection before use, so one the database server dropped (a restart, a
+    terminated backend) is replaced instead of failing a request; SQLite's busy timeout."""
+    options: dict = {"pool_pre_ping": True}
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options["connect_args"] = {"timeout": config["HELPDESK_SQLITE_BUSY_TIMEOUT_MS"] / 1000}
+    return options
 
 
 def _check_mail_settings(config: dict) -> None:
