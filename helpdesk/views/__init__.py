@@ -2,8 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask import Flask, Response, request
-from flask_login import current_user
+from flask import Flask, Response, request, session
 
 from ..attachments import INLINE_TYPES
 from ..reporter_view import label_for
@@ -49,10 +48,10 @@ def age(moment: datetime) -> str:
 
 
 def _security_headers(response: Response) -> Response:
-    private = request.path.startswith("/api/") or (
-        request.endpoint != "static" and current_user.is_authenticated
-    )
-    if private:
+    # The session names a logged-in user (read without loading it: after the commit that would
+    # be a query, which on SQLite waits for the write lock).
+    logged_in = "_user_id" in session
+    if request.path.startswith("/api/") or (request.endpoint != "static" and logged_in):
         # A page behind a log-in, or an API answer, is never kept by a browser or a proxy.
         response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
