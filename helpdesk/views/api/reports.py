@@ -8,7 +8,7 @@ from flask import request
 from ... import accounts, reporter_view, ticket_lookup, tickets
 from ...categories import active_categories, active_category_by_slug
 from ...database import db
-from ...errors import DuplicateSubmission, InvalidInput
+from ...errors import DuplicateSubmission, EmailTaken, InvalidInput
 from ...models import Source, Ticket
 from . import (
     IDEMPOTENCY_KEY,
@@ -69,7 +69,16 @@ def _report_out(ticket: Ticket) -> ReportOut:
     headers=[IDEMPOTENCY_KEY],
     response=(201, ReportOut),
     response_headers=("Location",),
-    errors=(400, 413, 415, 422),
+    errors=(400, 409, 413, 415, 422),
+    links={
+        "read_it": {
+            "operationId": "read_a_report_as_its_reporter",
+            "parameters": {
+                "reference": "$response.body#/reference",
+                "member": "$request.body#/marketplace_member_id",
+            },
+        }
+    },
 )
 def create_report():
     report, uploads = _report_input()
@@ -95,6 +104,10 @@ def create_report():
     except InvalidInput as invalid:
         db.session.rollback()
         raise invalid_input(invalid, REPORT_FIELDS) from None
+    except EmailTaken as taken:  # a conflict with an account, not a mistake in the request
+        db.session.rollback()
+        problems = [{"field": "member_email", "detail": str(taken)}]
+        raise ApiProblem(409, "The address is another account's", str(taken), problems) from None
     except DuplicateSubmission as duplicate:
         db.session.rollback()
         ticket, replayed = ticket_or_404(duplicate.reference), True
