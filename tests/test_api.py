@@ -287,6 +287,40 @@ def test_an_idempotency_key_makes_a_retry_return_the_first_report(app, client, m
     assert count(app, Ticket) == 2
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"subject": "Asked to pay outside the platform, twice"},
+        {"marketplace_member_id": "mkt-2", "member_email": "bo@members.example"},
+    ],
+    ids=["another subject", "another member"],
+)
+def test_an_idempotency_key_reused_for_another_report_is_refused(app, client, make_token, change):
+    headers = bearer(make_token("reports:create"), **{"Idempotency-Key": "order-78"})
+    first = client.post("/api/v1/reports", json=REPORT, headers=headers)
+    reused = client.post("/api/v1/reports", json=REPORT | change, headers=headers)
+    body = assert_problem(reused, 422, "Idempotency-Key")
+    assert first.get_json()["reference"] in body["detail"]
+    assert count(app, Ticket) == 1
+    assert client.post("/api/v1/reports", json=REPORT, headers=headers).status_code == 201
+
+
+def test_an_idempotency_key_covers_the_evidence_files(app, client, make_token):
+    headers = bearer(make_token("reports:create"), **{"Idempotency-Key": "order-79"})
+
+    def send(*files):
+        data = REPORT | {"evidence": [(io.BytesIO(content), name) for content, name in files]}
+        return client.post(
+            "/api/v1/reports", data=data, content_type="multipart/form-data", headers=headers
+        )
+
+    first = send((PNG, "chat.png"))
+    assert send((PNG, "chat.png")).headers["Idempotent-Replayed"] == "true"
+    assert_problem(send((PNG + b"\x01", "chat.png")), 422, "Idempotency-Key")
+    assert_problem(send((PNG, "chat.png"), (b"hello", "n.txt")), 422, "Idempotency-Key")
+    assert first.status_code == 201 and count(app, Ticket) == 1
+
+
 @pytest.mark.p1
 @pytest.mark.p2
 def test_the_reporters_view_shows_coarse_status_and_public_thread_only(
