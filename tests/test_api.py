@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from helpdesk import accounts, api_tokens, create_app, tickets
+from helpdesk.categories import active_category_by_slug
 from helpdesk.database import db
 from helpdesk.errors import InvalidInput
 from helpdesk.models import (
@@ -700,6 +701,27 @@ def test_the_document_takes_a_reports_bounds_from_the_domain(client, make_token,
 
     assert report(shortest).status_code == 201
     assert_problem(report(too_short), 422, field)
+
+
+def test_the_document_asks_each_categorys_questions(app, client, make_token):
+    question = {"key": "contract-id", "label": "Contract", "kind": "short_text"}
+    with app.app_context():
+        category = active_category_by_slug("off-platform-payment")
+        category.questions = [question | {"required": True, "help": "", "options": []}]
+        db.session.commit()
+    report_in = client.get("/api/openapi.json").get_json()["components"]["schemas"]["ReportIn"]
+    (variant,) = [
+        one["properties"]["answers"]
+        for one in report_in["oneOf"]
+        if one["properties"]["category"]["const"] == "off-platform-payment"
+    ]
+    assert variant["required"] == ["contract-id"] and not variant["additionalProperties"]
+    headers = bearer(make_token("reports:create"))
+    pattern = variant["properties"]["contract-id"]["pattern"]
+    for answer, status in ((" C-1 ", 201), ("  ", 422)):
+        report = REPORT | {"answers": {"contract-id": answer}}
+        assert client.post("/api/v1/reports", json=report, headers=headers).status_code == status
+        assert bool(re.search(pattern, answer)) == (status == 201)
 
 
 def test_the_longest_request_line_the_document_allows_fits_gunicorns_limit(client):

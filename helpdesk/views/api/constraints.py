@@ -47,7 +47,7 @@ CONTEXT_URL_PATTERN = _stripped(URL_PATTERN)
 def report_rules(schema: dict, categories: list[Category]) -> None:
     """A report's category is an active one, and its answers are that category's: one
     alternative per category (GET /categories describes the same questions)."""
-    schema["properties"]["category"]["enum"] = [category.slug for category in categories]
+    category_enum(schema["properties"]["category"], categories)
     schema["oneOf"] = [
         {
             "properties": {
@@ -71,7 +71,8 @@ def _answers_schema(category: Category) -> dict:
 
 def _answer_schema(question) -> dict:
     """An answer as the domain checks it (categories.checked_answers); spaces alone answer
-    nothing, which only an optional question allows. Lengths count the stripped answer."""
+    nothing, which only an optional question allows. The domain counts a length without the
+    spaces around the answer: it also takes a longest answer with spaces around it."""
     required = bool(question["required"])
     if question["kind"] == QuestionKind.CHOICE:
         return {"enum": question["options"]}
