@@ -7,6 +7,10 @@ spaces around it, and the API refuses control characters (helpdesk.views.control
 The models enforce storage sizes; the domain enforces these rules, naming the field it refuses.
 """
 
+from typing import Any
+
+from pydantic import Field
+
 from ...categories import ANSWER_LENGTH, QuestionKind
 from ...models import Category
 from ...reported import URL_LENGTH, URL_PATTERN, USERNAME_PATTERN
@@ -31,6 +35,18 @@ def text_pattern(min_chars: int = 0, *, one_line: bool = False) -> str:
     if min_chars == 1:
         return f"^{space}*{visible}{anything}*$"
     return f"^{space}*{visible}{anything}{{{min_chars - 2},}}{visible}{space}*$"
+
+
+def text(bounds: tuple[int, int], *, one_line: bool = False, **field) -> Any:
+    """A text field: at most `high` characters as sent (checked by the model), at least `low`
+    between the spaces around it (declared here, checked by the domain)."""
+    low, high = bounds
+    return declared(text_pattern(low, one_line=one_line), high, **field)
+
+
+def declared(pattern: str, max_length: int, **field) -> Any:
+    """A text field whose pattern the document declares and the domain checks."""
+    return Field(max_length=max_length, json_schema_extra={"pattern": pattern}, **field)
 
 
 def _stripped(inner: str, *, optional: bool = True) -> str:

@@ -27,8 +27,9 @@ from .constraints import (
     CONTEXT_URL_PATTERN,
     REPORTED_PATTERN,
     category_enum,
+    declared,
     report_rules,
-    text_pattern,
+    text,
 )
 
 
@@ -57,18 +58,6 @@ def _without_null_defaults(schema: dict[str, Any]) -> None:
             del prop["default"]
 
 
-def _text(bounds: tuple[int, int], *, one_line: bool = False, **field) -> Any:
-    """A text field: at most `high` characters as sent (checked here), at least `low` between
-    the spaces around it (declared here, checked by the domain)."""
-    low, high = bounds
-    pattern = text_pattern(low, one_line=one_line)
-    return Field(max_length=high, json_schema_extra={"pattern": pattern}, **field)
-
-
-def _declared(pattern: str, max_length: int, **field) -> Any:
-    return Field(max_length=max_length, json_schema_extra={"pattern": pattern}, **field)
-
-
 EMAIL_LENGTH = 254  # what an address may hold (RFC 5321), as users.email stores it
 
 
@@ -86,7 +75,7 @@ class Output(BaseModel):
 class ReportIn(Input):
     """A report on behalf of a marketplace member; as JSON, or as multipart with evidence."""
 
-    marketplace_member_id: Text = _text(
+    marketplace_member_id: Text = text(
         (1, MARKETPLACE_ID_LENGTH), description="The member's id on the marketplace."
     )
     member_email: Text = Field(
@@ -94,19 +83,19 @@ class ReportIn(Input):
         json_schema_extra={"format": "email"},
         description="The member's email address.",
     )
-    member_name: Text = _text(
-        (1, MAX_DISPLAY_NAME_LENGTH), description="The member's display name."
+    member_name: Text = text((1, MAX_DISPLAY_NAME_LENGTH), description="The member's display name.")
+    category: Text = Field(
+        max_length=SLUG_LENGTH, description="A category slug from GET /categories."
     )
-    category: Text = Field(max_length=64, description="A category slug from GET /categories.")
-    subject: Text = _text(SUBJECT_LENGTH)
-    description: Text = _text(BODY_LENGTH)
-    reported: Text = _declared(
+    subject: Text = text(SUBJECT_LENGTH)
+    description: Text = text(BODY_LENGTH)
+    reported: Text = declared(
         REPORTED_PATTERN,
         URL_LENGTH,
         default="",
         description="The reported member's username, or their profile's web address.",
     )
-    context_url: Text = _declared(
+    context_url: Text = declared(
         CONTEXT_URL_PATTERN,
         URL_LENGTH,
         default="",
@@ -143,7 +132,7 @@ class ReportUpload(ReportIn):
 
 
 class ReportQuery(BaseModel):
-    member: Text = _text(
+    member: Text = text(
         (1, MARKETPLACE_ID_LENGTH),
         one_line=True,
         description="The marketplace member id of the reporter asking.",
@@ -164,9 +153,9 @@ class TicketListQuery(Input):
     view: ViewSlug = "new_open"
     category: Text = Field(None, max_length=SLUG_LENGTH, description="A category slug.")
     priority: Priority = None
-    q: Text = _text((0, 200), one_line=True, default="", description="Words, or a reference.")
+    q: Text = text((0, 200), one_line=True, default="", description="Words, or a reference.")
     sort: SortName = "waiting"
-    cursor: Text = _declared(
+    cursor: Text = declared(
         f"^(?:{INBOX_CURSOR_PATTERN})?$",
         CURSOR_LENGTH,
         default=None,
@@ -187,7 +176,7 @@ class TicketPatch(Input):
 
 
 class MessageIn(Input):
-    body: Text = _text(FOLLOWUP_LENGTH)
+    body: Text = text(FOLLOWUP_LENGTH)
 
 
 # --- responses --------------------------------------------------------------------------------
