@@ -149,14 +149,18 @@ MARKETPLACE_ID_LENGTH = 64
 def marketplace_member(marketplace_id: str, email: str, display_name: str) -> User:
     """The member the marketplace reports for: found by their marketplace id, else by email
     (a member who registered here before; the id is then linked), else made without a
-    password, as email intake does. Flushes; the caller commits."""
+    password, as email intake does. Flushes; the caller commits.
+
+    The address and the name are checked even for a member found by id, so that what is
+    refused does not depend on who has reported before."""
     marketplace_id = marketplace_id.strip()
     if not marketplace_id or len(marketplace_id) > MARKETPLACE_ID_LENGTH:
         problem = f"Give the member's marketplace id (1 to {MARKETPLACE_ID_LENGTH} characters)."
         raise InvalidInput({"marketplace_id": [problem]})
+    email, display_name = normalise_email(email), checked_display_name(display_name)
     user = marketplace_member_or_none(marketplace_id)
     if user is None:
-        user = _link_marketplace_id(marketplace_id, normalise_email(email), display_name)
+        user = _link_marketplace_id(marketplace_id, email, display_name)
     if not user.active:
         raise NotAllowed("This member's help-desk account is disabled.")
     return user
@@ -171,7 +175,7 @@ def _link_marketplace_id(marketplace_id: str, email: str, display_name: str) -> 
     if user is None:
         user = create_user(email, None, role=Role.MEMBER, display_name=display_name, actor=None)
     elif user.role is not Role.MEMBER or user.marketplace_id is not None:
-        raise InvalidInput({"email": ["This address belongs to another account."]})
+        raise EmailTaken("This address belongs to another account.")
     user.marketplace_id = marketplace_id
     audit.record(
         user, "user.marketplace_linked", target=f"user:{user.id}", marketplace_id=marketplace_id

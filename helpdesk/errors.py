@@ -38,6 +38,10 @@ class DuplicateSubmission(DomainError):
         super().__init__(f"Report {reference} was already received.")
 
 
+class SubmissionKeyReused(DomainError):
+    """A submission key came back with other content: it names another report already."""
+
+
 class EmailTaken(DomainError):
     """An account with this email address already exists."""
 

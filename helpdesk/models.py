@@ -116,6 +116,7 @@ class Ticket(db.Model):
     __table_args__ = (
         # A double-clicked submit carries the same key twice: the second insert is refused.
         UniqueConstraint("reporter_id", "submission_key"),
+        Index("ix_tickets_submission_key", "submission_key"),  # an API key's report, any member
         # One index per inbox view and sort: the view's filter first, then the keyset columns.
         Index("ix_tickets_reporter_activity", "reporter_id", "last_activity_at"),
         Index("ix_tickets_status_activity", "status", "last_activity_at", "id"),
@@ -143,6 +144,8 @@ class Ticket(db.Model):
     reported_key: Mapped[str | None] = mapped_column(String(100), index=True)
     context_url: Mapped[str | None] = mapped_column(String(500))
     submission_key: Mapped[str | None] = mapped_column(String(64))
+    # What an API submission held (helpdesk.views.api.reports): a key is for one content only.
+    submission_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_response_at: Mapped[datetime | None]
     solved_at: Mapped[datetime | None]

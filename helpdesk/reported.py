@@ -15,6 +15,44 @@ from .models import Ticket
 
 URL_LENGTH = 500
 USERNAME_PATTERN = re.compile(r"^@?[\w.\-]{2,64}$")
+
+
+def _class_body(code_points) -> str:
+    """A regex character class's body naming these code points, as ranges of \\uXXXX escapes
+    (a spelling Python, ECMAScript and the JSON Schema validators all read)."""
+    ranges: list[list[int]] = []
+    for point in code_points:
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return "".join(
+        f"\\u{low:04X}" if low == high else f"\\u{low:04X}-\\u{high:04X}" for low, high in ranges
+    )
+
+
+_BMP = [chr(point) for point in range(0x10000)]
+# What no web address holds: spaces, control and format characters, private use (in the Basic
+# Multilingual Plane, which every regex dialect can name). Lone surrogates never get this far:
+# UTF-8 cannot carry them, and the API refuses them in JSON.
+INVISIBLE = _class_body(
+    ord(ch) for ch in _BMP if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Co")
+)
+# Look-alikes that URL parsing normalises (NFKC) into a delimiter, such as a full-width "／":
+# refused before the path, where they would make the host ambiguous.
+_LOOKALIKES = _class_body(
+    ord(ch)
+    for ch in _BMP[0x80:]
+    if any(delimiter in unicodedata.normalize("NFKC", ch) for delimiter in "/?#@:[]")
+)
+# A web address as reports accept it: http or https, a host, then anything visible.
+SCHEME = "[Hh][Tt][Tt][Pp][Ss]?://"
+URL_PATTERN = SCHEME + (
+    f"(?:[^{INVISIBLE}{_LOOKALIKES}/?#@\\[\\]]*@)?"  # user information
+    f"[^{INVISIBLE}{_LOOKALIKES}/?#@:\\[\\]]+"  # the host
+    "(?::[0-9]*)?"  # the port
+    f"(?:[/?#][^{INVISIBLE}]*)?"  # path, query and fragment
+)
 # Path segments that come before a member's name in marketplace profile URLs.
 PROFILE_PATH_PREFIXES = frozenset(
     {"freelancers", "freelancer", "clients", "client", "members", "member", "users", "u", "profile"}
@@ -34,15 +72,15 @@ def reported_key(name: str) -> str:
 
 
 def check_url(url: str) -> str | None:
-    """Why a URL is unacceptable, or None when it is fine."""
-    parts = urlsplit(url)
+    """Why a URL is unacceptable, or None when it is fine (URL_PATTERN, which the API's
+    document declares too)."""
     if len(url) > URL_LENGTH:
         return f"Use at most {URL_LENGTH} characters."
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Enter a full web address starting with https://."
-    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in url):
+    if re.fullmatch(URL_PATTERN, url):
+        return None
+    if re.match(SCHEME, url) and re.search(f"[{INVISIBLE}]", url):
         return "A web address cannot contain spaces."
-    return None
+    return "Enter a full web address starting with https://."
 
 
 def profile_username(url: str) -> str | None:

@@ -16,7 +16,14 @@ from . import audit, ticket_lookup, workflow
 from .attachments import StoredFile, Upload, current_store
 from .categories import checked_answers
 from .database import db, utcnow
-from .errors import DuplicateSubmission, InvalidInput, NotAllowed, StaleTicket, TicketClosed
+from .errors import (
+    DuplicateSubmission,
+    InvalidInput,
+    NotAllowed,
+    StaleTicket,
+    SubmissionKeyReused,
+    TicketClosed,
+)
 from .mail import outbox
 from .models import (
     ApiToken,
@@ -108,6 +115,7 @@ def open_ticket(
     answers: Mapping[str, str] | None = None,
     source: Source = Source.WEB,
     submission_key: str | None = None,
+    fingerprint: str | None = None,
     follows_up: Ticket | None = None,
 ) -> Ticket:
     """A new report with its first message and evidence, or InvalidInput naming every problem.
@@ -118,9 +126,12 @@ def open_ticket(
     `answers` answer the category's extra questions, by question key. None is for a channel
     that cannot ask them (mail): the ticket then records no answers, and nothing is required.
 
-    A submission key seen before from the same reporter raises DuplicateSubmission with the
-    first ticket's reference, so a double click or a retried request makes one ticket.
+    A submission key seen before raises DuplicateSubmission with the first ticket's reference,
+    so a double click or a retried request makes one ticket; with another `fingerprint` (what
+    the submission held) than the first's, SubmissionKeyReused: that key names another report.
     """
+    if submission_key:
+        _check_resubmission(submission_key, fingerprint)
     subject, description, context_url = subject.strip(), description.strip(), context_url.strip()
     errors = _check_report(category, subject, description, reported, context_url)
     answered = checked_answers(category, answers, errors)
@@ -139,6 +150,7 @@ def open_ticket(
         reported_key=party.key,
         context_url=context_url or None,
         submission_key=submission_key,
+        submission_fingerprint=fingerprint,
         linked_ticket=follows_up,
         answers=answered,
     )
@@ -167,12 +179,25 @@ def _insert_with_fresh_reference(ticket: Ticket, attempts: int = 5) -> None:
                 db.session.add(ticket)
             return
         except IntegrityError:  # the savepoint's rollback has expunged the ticket again
-            key = ticket.submission_key
-            if key and (first := ticket_lookup.submitted_before(ticket.reporter, key)):
-                raise DuplicateSubmission(first.reference) from None
+            if ticket.submission_key:  # the same key at the same moment
+                _check_resubmission(ticket.submission_key, ticket.submission_fingerprint)
             if ticket_lookup.by_reference(ticket.reference) is None:
                 raise
     raise RuntimeError("could not draw an unused ticket reference")
+
+
+def _check_resubmission(submission_key: str, fingerprint: str | None) -> None:
+    """Nothing when the key is new; else the first report again, or the refusal of a key
+    reused for other content (a report made before fingerprints is taken as the same)."""
+    first = ticket_lookup.submitted_before(submission_key)
+    if first is None:
+        return
+    if fingerprint and first.submission_fingerprint not in (None, fingerprint):
+        raise SubmissionKeyReused(
+            f"This key was used for another report ({first.reference}): use a new key for "
+            "a new report."
+        )
+    raise DuplicateSubmission(first.reference)
 
 
 def add_followup(

@@ -2,13 +2,16 @@
 
 import io
 import json
+import re
 import socket
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk import api_tokens, create_app, tickets
+from helpdesk import accounts, api_tokens, create_app, tickets
+from helpdesk.categories import active_category_by_slug
 from helpdesk.database import db
 from helpdesk.errors import InvalidInput
 from helpdesk.models import (
@@ -216,6 +219,14 @@ def test_a_known_member_is_found_by_marketplace_id_or_linked_by_email(app, clien
         reporters = set(db.session.scalars(select(Ticket.reporter_id)))
         assert reporters == {registered_id}
         assert db.session.get(User, registered_id).marketplace_id == "mkt-1001"
+    # A known member's address and name are checked all the same.
+    for field, value in (("member_email", "not an address"), ("member_name", "  ")):
+        response = client.post("/api/v1/reports", json=renamed | {field: value}, headers=headers)
+        assert_problem(response, 422, field)
+    # An address that is another member's is a conflict, not a mistake in the request.
+    someone_else = REPORT | {"marketplace_member_id": "mkt-2002"}
+    response = client.post("/api/v1/reports", json=someone_else, headers=headers)
+    assert_problem(response, 409, "member_email")
 
 
 def test_a_report_with_evidence_files_as_multipart(app, client, make_token):
@@ -285,6 +296,40 @@ def test_an_idempotency_key_makes_a_retry_return_the_first_report(app, client, m
     other_token = bearer(make_token("reports:create"), **{"Idempotency-Key": "order-77"})
     assert client.post("/api/v1/reports", json=REPORT, headers=other_token).status_code == 201
     assert count(app, Ticket) == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"subject": "Asked to pay outside the platform, twice"},
+        {"marketplace_member_id": "mkt-2", "member_email": "bo@members.example"},
+    ],
+    ids=["another subject", "another member"],
+)
+def test_an_idempotency_key_reused_for_another_report_is_refused(app, client, make_token, change):
+    headers = bearer(make_token("reports:create"), **{"Idempotency-Key": "order-78"})
+    first = client.post("/api/v1/reports", json=REPORT, headers=headers)
+    reused = client.post("/api/v1/reports", json=REPORT | change, headers=headers)
+    body = assert_problem(reused, 422, "Idempotency-Key")
+    assert first.get_json()["reference"] in body["detail"]
+    assert count(app, Ticket) == 1
+    assert client.post("/api/v1/reports", json=REPORT, headers=headers).status_code == 201
+
+
+def test_an_idempotency_key_covers_the_evidence_files(app, client, make_token):
+    headers = bearer(make_token("reports:create"), **{"Idempotency-Key": "order-79"})
+
+    def send(*files):
+        data = REPORT | {"evidence": [(io.BytesIO(content), name) for content, name in files]}
+        return client.post(
+            "/api/v1/reports", data=data, content_type="multipart/form-data", headers=headers
+        )
+
+    first = send((PNG, "chat.png"))
+    assert send((PNG, "chat.png")).headers["Idempotent-Replayed"] == "true"
+    assert_problem(send((PNG + b"\x01", "chat.png")), 422, "Idempotency-Key")
+    assert_problem(send((PNG, "chat.png"), (b"hello", "n.txt")), 422, "Idempotency-Key")
+    assert first.status_code == 201 and count(app, Ticket) == 1
 
 
 @pytest.mark.p1
@@ -367,7 +412,7 @@ def test_list_tickets_with_inbox_filters_search_and_cursor(app, client, agent_he
         seen += [ticket["reference"] for ticket in page["tickets"]]
         cursor = f"&cursor={page['next_cursor']}" if page["next_cursor"] else ""
     assert len(set(seen)) == 3 and cursor == ""
-    for bad in ("view=everything", "limit=0", "category=nope", "priority=max"):
+    for bad in ("view=everything", "limit=0", "category=nope", "priority=max", "cursor=WyIx"):
         field = bad.split("=")[0]
         response = client.get(f"/api/v1/tickets?{bad}", headers=agent_headers)
         assert_problem(response, 422, field)
@@ -622,6 +667,92 @@ def test_the_openapi_document_describes_every_endpoint(client):
     report_in = document["components"]["schemas"]["ReportIn"]
     assert {"subject", "description", "marketplace_member_id"} <= set(report_in["required"])
     json.dumps(document)  # plain JSON throughout
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert operation["security"] == [{"token": []}], (method, path)  # categories too
+            assert {"401", "403", "429"} <= set(operation["responses"]), (method, path)
+            for status, answer in operation["responses"].items():
+                if status >= "400":
+                    assert list(answer["content"]) == ["application/problem+json"]
+
+
+@pytest.mark.parametrize(
+    ("field", "bounds"),
+    [
+        ("subject", tickets.SUBJECT_LENGTH),
+        ("description", tickets.BODY_LENGTH),
+        ("member_name", (1, accounts.MAX_DISPLAY_NAME_LENGTH)),
+        ("marketplace_member_id", (1, accounts.MARKETPLACE_ID_LENGTH)),
+    ],
+)
+def test_the_document_takes_a_reports_bounds_from_the_domain(client, make_token, field, bounds):
+    """What the pattern and maxLength allow is what the server takes: spaces around a text
+    do not count, one character fewer than the least is refused."""
+    properties = client.get("/api/openapi.json").get_json()["components"]["schemas"]["ReportIn"]
+    schema = properties["properties"][field]
+    low, high = bounds
+    assert schema["maxLength"] == high
+    shortest, too_short = " " + "x" * low + " \n", " " + "x" * (low - 1) + " "
+    assert re.search(schema["pattern"], shortest) and not re.search(schema["pattern"], too_short)
+    headers = bearer(make_token("reports:create"))
+
+    def report(value: str):
+        return client.post("/api/v1/reports", json=REPORT | {field: value}, headers=headers)
+
+    assert report(shortest).status_code == 201
+    assert_problem(report(too_short), 422, field)
+
+
+def test_the_document_asks_each_categorys_questions(app, client, make_token):
+    question = {"key": "contract-id", "label": "Contract", "kind": "short_text"}
+    with app.app_context():
+        category = active_category_by_slug("off-platform-payment")
+        category.questions = [question | {"required": True, "help": "", "options": []}]
+        db.session.commit()
+    report_in = client.get("/api/openapi.json").get_json()["components"]["schemas"]["ReportIn"]
+    (variant,) = [
+        one["properties"]["answers"]
+        for one in report_in["oneOf"]
+        if one["properties"]["category"]["const"] == "off-platform-payment"
+    ]
+    assert variant["required"] == ["contract-id"] and not variant["additionalProperties"]
+    headers = bearer(make_token("reports:create"))
+    pattern = variant["properties"]["contract-id"]["pattern"]
+    for answer, status in ((" C-1 ", 201), ("  ", 422)):
+        report = REPORT | {"answers": {"contract-id": answer}}
+        assert client.post("/api/v1/reports", json=report, headers=headers).status_code == status
+        assert bool(re.search(pattern, answer)) == (status == 201)
+
+
+def test_the_longest_request_line_the_document_allows_fits_gunicorns_limit(client):
+    """gunicorn refuses a request line over 4,094 bytes (414, which no operation documents):
+    every query at its longest, of 4-byte characters where a pattern allows them, fits."""
+    document = client.get("/api/openapi.json").get_json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            query = {
+                parameter["name"]: _longest(parameter["schema"])
+                for parameter in operation["parameters"]
+                if parameter["in"] == "query"
+            }
+            path = path.replace("{reference}", "HD-7K3QX9MB")
+            line = f"{method.upper()} /api{path}?{urlencode(query)} HTTP/1.1"
+            assert len(line.encode()) <= 4094, (method, path, len(line))
+
+
+def _longest(schema: dict) -> str:
+    if "enum" in schema:
+        return max(map(str, schema["enum"]), key=len)
+    if schema.get("type") == "integer":
+        return str(schema["maximum"])
+    for character in ("\U0001f600", "\u0800", "\u00e9"):
+        value = character * schema["maxLength"]
+        if re.fullmatch(schema["pattern"], value):
+            return value
+    # ASCII only (the cursor: digits and dots): none longer than "%" as sent ("%25").
+    pattern = schema["pattern"].replace("\\.", "")
+    assert not any(wide in pattern for wide in ("[^", "\\u", ".", "\\w", "\\S")), schema
+    return "%" * schema["maxLength"]
 
 
 def test_unknown_api_paths_answer_problem_details(client):

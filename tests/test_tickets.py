@@ -7,6 +7,7 @@ import pytest
 from helpdesk import tickets
 from helpdesk.errors import InvalidInput, NotAllowed, TicketClosed
 from helpdesk.models import Priority, Status
+from helpdesk.reported import URL_PATTERN, check_url
 from helpdesk.signing import new_reference
 from helpdesk.workflow import change_status
 
@@ -38,6 +39,27 @@ def test_a_username_and_a_url_are_kept_as_typed():
 
 
 @pytest.mark.p7
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://marketplace.example/jobs/123?tab=chat#m-4", None),
+        ("HTTP://user:pw@Marketplace.example:8080/ü", None),
+        ("ftp://marketplace.example/", "https://"),
+        ("https://", "https://"),
+        ("https://:443/", "https://"),
+        ("https://[oops/", "https://"),  # once a parser error: now simply not an address
+        ("https://marketplace.example\uff0fevil.example/", "https://"),  # a look-alike "/"
+        ("https://marketplace.example/a b", "spaces"),
+        ("https://marketplace.example/\u200bjane", "spaces"),  # invisible format character
+        ("https://marketplace.example/" + "a" * 500, "at most 500"),
+    ],
+)
+def test_a_web_address_matches_the_pattern_the_api_declares(url, problem):
+    found = check_url(url)
+    assert (found is None) == (problem is None) and (problem or "") in (found or "")
+    assert (re.fullmatch(URL_PATTERN, url) is not None) == (found is None or len(url) > 500)
+
+
 def test_references_are_random_and_unambiguous():
     references = {new_reference() for _ in range(2000)}
     assert len(references) == 2000

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ... import api_tokens, ticket_lookup
+from ...categories import active_categories
 from ...database import db
 from ...errors import (
     DomainError,
@@ -227,7 +228,12 @@ def _changed_meanwhile(error: StaleDataError):
 @bp.get("/openapi.json")
 @limiter.exempt
 def openapi():
-    return openapi_document(OPERATIONS, server_url="/api")
+    return openapi_document(
+        OPERATIONS,
+        server_url="/api",
+        categories=active_categories(),
+        max_files=current_app.config["HELPDESK_MAX_ATTACHMENTS"],
+    )
 
 
 # --- finding tickets ---------------------------------------------------------------------------

@@ -2,13 +2,14 @@
 categories a report may choose."""
 
 import hashlib
+import json
 
 from flask import request
 
 from ... import accounts, reporter_view, ticket_lookup, tickets
 from ...categories import active_categories, active_category_by_slug
 from ...database import db
-from ...errors import DuplicateSubmission, InvalidInput
+from ...errors import DuplicateSubmission, EmailTaken, InvalidInput, SubmissionKeyReused
 from ...models import Source, Ticket
 from . import (
     IDEMPOTENCY_KEY,
@@ -69,11 +70,21 @@ def _report_out(ticket: Ticket) -> ReportOut:
     headers=[IDEMPOTENCY_KEY],
     response=(201, ReportOut),
     response_headers=("Location",),
-    errors=(400, 413, 415, 422),
+    errors=(400, 409, 413, 415, 422),
+    links={
+        "read_it": {
+            "operationId": "read_a_report_as_its_reporter",
+            "parameters": {
+                "reference": "$response.body#/reference",
+                "member": "$request.body#/marketplace_member_id",
+            },
+        }
+    },
 )
 def create_report():
     report, uploads = _report_input()
     submission_key = _submission_key()
+    fingerprint = _fingerprint(report, uploads) if submission_key else None
     try:
         reporter = accounts.marketplace_member(
             report.marketplace_member_id, report.member_email, report.member_name
@@ -89,12 +100,23 @@ def create_report():
             answers=report.answers,
             source=Source.API,
             submission_key=submission_key,
+            fingerprint=fingerprint,
         )
         db.session.commit()
         replayed = False
     except InvalidInput as invalid:
         db.session.rollback()
         raise invalid_input(invalid, REPORT_FIELDS) from None
+    except EmailTaken as taken:  # a conflict with an account, not a mistake in the request
+        db.session.rollback()
+        problems = [{"field": "member_email", "detail": str(taken)}]
+        raise ApiProblem(409, "The address is another account's", str(taken), problems) from None
+    except SubmissionKeyReused as reused:
+        db.session.rollback()
+        problems = [{"field": "Idempotency-Key", "detail": str(reused)}]
+        raise ApiProblem(
+            422, "The key was used for another report", str(reused), problems
+        ) from None
     except DuplicateSubmission as duplicate:
         db.session.rollback()
         ticket, replayed = ticket_or_404(duplicate.reference), True
@@ -110,6 +132,17 @@ def _report_input() -> tuple[ReportIn, list]:
         fields = request.form.to_dict()
         return validated(ReportUpload, fields), request.files.getlist("evidence")
     return json_body(ReportIn), []
+
+
+def _fingerprint(report: ReportIn, uploads: list) -> str:
+    """What a submission holds, so that a retry is told from another report under the same
+    key: the fields as validated (as JSON or as a form alike), and each evidence file's SHA-256."""
+    files = []
+    for upload in uploads:
+        files.append(hashlib.file_digest(upload.stream, "sha256").hexdigest())
+        upload.stream.seek(0)  # to be read again when stored
+    content = report.model_dump(mode="json", exclude={"evidence"}) | {"evidence": files}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def _submission_key() -> str | None:

@@ -1,23 +1,36 @@
 """The API's shapes, in one place: the same pydantic models validate requests and make the
 OpenAPI 3.1 document (pydantic writes JSON Schema 2020-12, which OpenAPI 3.1 uses as is).
 
-The models check shape and storage sizes only; the rules (lengths of a report, allowed status
-changes, who may be assigned) stay in the domain, which names the field it refuses.
+The models check shape and the longest text the domain takes; the rules (shortest texts,
+usernames and web addresses, allowed status changes, who may be assigned) stay in the domain,
+which names the field it refuses. The document declares those rules too, built from the same
+constants (constraints.py), so that it says what the server enforces.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json, RootModel
 from pydantic.json_schema import models_json_schema
 
+from ...accounts import MARKETPLACE_ID_LENGTH, MAX_DISPLAY_NAME_LENGTH
 from ...api_tokens import SCOPES
-from ...categories import QuestionKind
-from ...inbox import SORTS, VIEWS
-from ...models import MessageKind, Priority, Source, Status
+from ...categories import SLUG_LENGTH, QuestionKind
+from ...inbox import INBOX_CURSOR_PATTERN, SORTS, VIEWS
+from ...models import Category, MessageKind, Priority, Source, Status
+from ...reported import URL_LENGTH
 from ...reporter_view import STATUS_LABELS
 from ...signing import REFERENCE_PATTERN
+from ...tickets import BODY_LENGTH, FOLLOWUP_LENGTH, SUBJECT_LENGTH
+from .constraints import (
+    CONTEXT_URL_PATTERN,
+    REPORTED_PATTERN,
+    category_enum,
+    declared,
+    report_rules,
+    text,
+)
 
 
 def _without_nul(value: str) -> str:
@@ -45,6 +58,9 @@ def _without_null_defaults(schema: dict[str, Any]) -> None:
             del prop["default"]
 
 
+EMAIL_LENGTH = 254  # what an address may hold (RFC 5321), as users.email stores it
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_without_null_defaults)
 
@@ -59,19 +75,31 @@ class Output(BaseModel):
 class ReportIn(Input):
     """A report on behalf of a marketplace member; as JSON, or as multipart with evidence."""
 
-    marketplace_member_id: Text = Field(
-        max_length=64, description="The member's id on the marketplace."
+    marketplace_member_id: Text = text(
+        (1, MARKETPLACE_ID_LENGTH), description="The member's id on the marketplace."
     )
-    member_email: Text = Field(max_length=254, description="The member's email address.")
-    member_name: Text = Field(max_length=100, description="The member's display name.")
-    category: Text = Field(max_length=64, description="A category slug from GET /categories.")
-    subject: Text = Field(max_length=1000)
-    description: Text = Field(max_length=100_000)
-    reported: Text = Field(
-        "", max_length=1000, description="The reported member's username or profile URL."
+    member_email: Text = Field(
+        max_length=EMAIL_LENGTH,
+        json_schema_extra={"format": "email"},
+        description="The member's email address.",
     )
-    context_url: Text = Field(
-        "", max_length=1000, description="Where it happened: a job posting, a workroom…"
+    member_name: Text = text((1, MAX_DISPLAY_NAME_LENGTH), description="The member's display name.")
+    category: Text = Field(
+        max_length=SLUG_LENGTH, description="A category slug from GET /categories."
+    )
+    subject: Text = text(SUBJECT_LENGTH)
+    description: Text = text(BODY_LENGTH)
+    reported: Text = declared(
+        REPORTED_PATTERN,
+        URL_LENGTH,
+        default="",
+        description="The reported member's username, or their profile's web address.",
+    )
+    context_url: Text = declared(
+        CONTEXT_URL_PATTERN,
+        URL_LENGTH,
+        default="",
+        description="Where it happened (a job posting, a workroom…): an http or https address.",
     )
     answers: Answers = Field(
         default_factory=dict,
@@ -81,30 +109,58 @@ class ReportIn(Input):
 
 
 class ReportUpload(ReportIn):
+    # How the parts are sent: the answers as one JSON object (the document describes the
+    # object); each file of a type attachments.sniff_content_type() knows by its content, or
+    # UTF-8 text named *.txt.
+    encoding: ClassVar[dict] = {
+        "answers": {"contentType": "application/json"},
+        "evidence": {
+            "contentType": "image/png, image/jpeg, image/gif, image/webp, application/pdf, "
+            "text/plain"
+        },
+    }
+
     evidence: list[bytes] = Field(
-        default_factory=list, description="Evidence files: images, PDF or plain text."
+        default_factory=list,
+        description="Evidence files: images (PNG, JPEG, GIF, WebP), PDF documents and plain "
+        "text files.",
     )
     answers: Json[Answers] = Field(
         default_factory=dict,
-        description="The answers, as in a JSON body, written as one JSON object.",
+        description="The answers, as in a JSON body, as one JSON object.",
     )
 
 
 class ReportQuery(BaseModel):
-    member: Text = Field(
-        max_length=64, description="The marketplace member id of the reporter asking."
+    member: Text = text(
+        (1, MARKETPLACE_ID_LENGTH),
+        one_line=True,
+        description="The marketplace member id of the reporter asking.",
     )
+
+
+# gunicorn answers a request line over 4,094 bytes with 414, so this operation's longest one
+# stays under it: "GET /api/v1/tickets?" (20) + view, category (an ASCII slug of 64 at most),
+# priority, sort and limit at their longest with their names (149) + "&q=" and 200 characters
+# of 4 UTF-8 bytes, each percent-encoded as 12 (2,403) + "&cursor=" and a cursor (digits and
+# dots, 8 + 55) + " HTTP/1.1" (9) = 2,644 bytes.
+CURSOR_LENGTH = 18 + 1 + 17 + 1 + 18
 
 
 class TicketListQuery(Input):
     model_config = ConfigDict(extra="ignore", json_schema_extra=_without_null_defaults)
 
     view: ViewSlug = "new_open"
-    category: Text = Field(None, max_length=64, description="A category slug.")
+    category: Text = Field(None, max_length=SLUG_LENGTH, description="A category slug.")
     priority: Priority = None
-    q: Text = Field("", max_length=200, description="Words, or a ticket reference.")
+    q: Text = text((0, 200), one_line=True, default="", description="Words, or a reference.")
     sort: SortName = "waiting"
-    cursor: Text = Field(None, max_length=500, description="next_cursor of the previous page.")
+    cursor: Text = declared(
+        f"^(?:{INBOX_CURSOR_PATTERN})?$",
+        CURSOR_LENGTH,
+        default=None,
+        description="next_cursor of the previous page, as it was; empty for the first.",
+    )
     limit: int = Field(50, ge=1, le=100)
 
 
@@ -120,7 +176,7 @@ class TicketPatch(Input):
 
 
 class MessageIn(Input):
-    body: Text = Field(max_length=100_000)
+    body: Text = text(FOLLOWUP_LENGTH)
 
 
 # --- responses --------------------------------------------------------------------------------
@@ -273,6 +329,7 @@ class Operation:
     headers: list[dict] = field(default_factory=list)
     errors: tuple[int, ...] = ()
     response_headers: tuple[str, ...] = ()
+    links: dict[str, dict] = field(default_factory=dict)  # OpenAPI links from the success
 
 
 ERROR_TITLES = {
@@ -297,11 +354,28 @@ RESPONSE_HEADERS = {
 }
 
 
-def openapi_document(operations: list[Operation], server_url: str) -> dict:
+def openapi_document(
+    operations: list[Operation], server_url: str, categories: list[Category], max_files: int
+) -> dict:
+    """The document as configured, with today's active categories: a report or a filter names
+    one of them, and a report takes up to `max_files` evidence files."""
     definitions = _schema_definitions(operations)
+    report_in, upload = definitions["ReportIn"], definitions["ReportUpload"]
+    upload["properties"]["evidence"]["maxItems"] = max_files
+    upload["properties"]["answers"] = {  # the object its JSON part holds
+        **report_in["properties"]["answers"],
+        "description": upload["properties"]["answers"]["description"],
+    }
+    for schema in (report_in, upload):
+        report_rules(schema, categories)
+    category_enum(definitions["TicketPatch"]["properties"]["category"], categories)
     paths: dict[str, dict] = {}
     for operation in operations:
-        paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(operation)
+        spec = _operation(operation)
+        for parameter in spec["parameters"]:
+            if parameter["name"] == "category":
+                category_enum(parameter["schema"], categories)
+        paths.setdefault(operation.path, {})[operation.method.lower()] = spec
     return {
         "openapi": "3.1.0",
         "info": {
@@ -348,6 +422,8 @@ def _operation(operation: Operation) -> dict:
         success["content"] = {"application/json": {"schema": _ref(model)}}
     if operation.response_headers:
         success["headers"] = {name: RESPONSE_HEADERS[name] for name in operation.response_headers}
+    if operation.links:
+        success["links"] = operation.links
     responses = {str(status): success}
     for code in sorted(operation.errors):
         responses[str(code)] = _problem_response(code)
@@ -359,13 +435,16 @@ def _operation(operation: Operation) -> dict:
         + operation.headers,
         "responses": responses,
     }
+    spec["security"] = [{"token": []}]  # every operation needs a token, some a scope too
     if operation.scope:
-        spec["security"] = [{"token": []}]
         spec["description"] = f"Needs a token with the `{operation.scope}` scope."
     if operation.body:
         content = {"application/json": {"schema": _ref(operation.body)}}
         if operation.multipart:
-            content["multipart/form-data"] = {"schema": _ref(operation.multipart)}
+            content["multipart/form-data"] = {
+                "schema": _ref(operation.multipart),
+                "encoding": operation.multipart.encoding,
+            }
         spec["requestBody"] = {"required": True, "content": content}
     return spec
 

@@ -31,6 +31,33 @@ from .schemas import (
     TicketSummary,
 )
 
+# Where a response leads (OpenAPI links): the ticket it names, and the changes that take its
+# ETag as If-Match.
+WORK_ON_IT = {
+    "read_it": {
+        "operationId": "read_a_ticket",
+        "parameters": {"reference": "$response.body#/reference"},
+    },
+    "change_it": {
+        "operationId": "change_a_ticket",
+        "parameters": {
+            "reference": "$response.body#/reference",
+            "If-Match": "$response.header.ETag",
+        },
+    },
+    "reply": {
+        "operationId": "reply_to_the_reporter",
+        "parameters": {
+            "reference": "$response.body#/reference",
+            "If-Match": "$response.header.ETag",
+        },
+    },
+    "add_a_note": {
+        "operationId": "add_an_internal_note",
+        "parameters": {"reference": "$response.body#/reference"},
+    },
+}
+
 SUMMARY_COLUMNS = (
     "reference",
     "subject",
@@ -89,9 +116,18 @@ def _ticket_response(ticket: Ticket, status: int = 200) -> Response:
     scope="tickets:read",
     query=TicketListQuery,
     response=(200, TicketPage),
+    links={
+        "read_the_first": {
+            "operationId": "read_a_ticket",
+            "parameters": {"reference": "$response.body#/tickets/0/reference"},
+        }
+    },
 )
 def list_tickets():
     query = query_args(TicketListQuery)
+    if query.cursor and not inbox.readable_cursor(query.cursor):
+        problems = [{"field": "cursor", "detail": "Send next_cursor as a page gave it."}]
+        raise ApiProblem(422, "Invalid input", "That is not a cursor of this list.", problems)
     category = active_category_by_slug(query.category) if query.category else None
     if query.category and category is None:
         problems = [{"field": "category", "detail": "There is no active category by that slug."}]
@@ -117,6 +153,7 @@ def list_tickets():
     response=(200, TicketDetail),
     response_headers=("ETag",),
     errors=(404,),
+    links=WORK_ON_IT,
 )
 def read_ticket(reference: str):
     acting_agent()
@@ -133,11 +170,12 @@ def read_ticket(reference: str):
     response=(200, TicketDetail),
     response_headers=("ETag",),
     errors=(400, 404, 409, 412, 415, 422, 428),
+    links=WORK_ON_IT,
 )
 def change_ticket(reference: str):
     ticket = ticket_or_404(reference)
+    patch = json_body(TicketPatch)  # a request without its body is that first, then stale
     version = if_match(required=True)
-    patch = json_body(TicketPatch)
     tickets.update(acting_agent(), ticket, _changes(patch), version=version)
     db.session.commit()
     return _ticket_response(ticket)
@@ -168,11 +206,12 @@ def _changes(patch: TicketPatch) -> TicketChanges:
     response=(201, TicketDetail),
     response_headers=("ETag",),
     errors=(400, 404, 409, 412, 415, 422),
+    links=WORK_ON_IT,
 )
 def reply(reference: str):
     ticket = ticket_or_404(reference)
-    version = if_match(required=False)
     message = json_body(MessageIn)
+    version = if_match(required=False)
     tickets.post_reply(acting_agent(), ticket, message.body, version=version, origin=Source.API)
     db.session.commit()
     return _ticket_response(ticket, 201)
@@ -187,6 +226,7 @@ def reply(reference: str):
     response=(201, TicketDetail),
     response_headers=("ETag",),
     errors=(400, 404, 415, 422),
+    links=WORK_ON_IT,
 )
 def note(reference: str):
     ticket = ticket_or_404(reference)
