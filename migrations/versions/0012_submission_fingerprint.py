@@ -5,7 +5,7 @@ A plain ADD COLUMN and CREATE INDEX (no batch copy). Reports made before it have
 fingerprint: a retry of one of them is answered with it, as before.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
