@@ -52,7 +52,9 @@ SAFE_WORDS = SAFE_TEXT.split()
 
 
 def _check(text: str, *, to: str = REPORTER, html: str | None = None) -> str | None:
-    return check_outbound(Draft(to, "About your report HD-7K3QX9MB", text, html), KNOWN)
+    """The guard's reason for refusing `text`, or None."""
+    refusal = check_outbound(Draft(to, "About your report HD-7K3QX9MB", text, html), KNOWN)
+    return str(refusal) if refusal else None
 
 
 # --- the guard, as a pure function ---------------------------------------------------------
@@ -61,7 +63,7 @@ def _check(text: str, *, to: str = REPORTER, html: str | None = None) -> str | N
 def test_normalise_folds_case_width_accents_spacing_and_invisible_characters():
     assert (
         normalise("  ＱｕｉｃｋＰａｙ\u200b_Dev\u00a0\u00a0and\n\tZoe\u0308 ")
-        == "quickpay_dev and zoë"
+        == "quickpay_dev and\nzoe"
     )
 
 
@@ -112,7 +114,7 @@ def test_the_guard_refuses_any_recipient_but_the_owner():
 def test_a_short_note_is_only_matched_when_it_says_something():
     protected = Protected(owner=REPORTER, notes=("ok", "Escalated to legal"))
     draft = Draft(REPORTER, "s", "OK, thanks. We escalated to legal.")
-    assert check_outbound(draft, protected) is not None
+    assert check_outbound(draft, protected).rule == "note"
     assert check_outbound(Draft(REPORTER, "s", "OK, thanks."), protected) is None
 
 
