@@ -22,7 +22,7 @@ def distinctive_parts(display_name: str, *, besides: str = "") -> list[str]:
     """The parts of `display_name` that name its owner by themselves, as written there."""
     if len(_PART.findall(display_name)) < 2:
         return []  # a one-word name is protected whole already
-    excluded = _common_words() | {normalise(part) for part in _PART.findall(besides)}
+    excluded = _common_names() | {normalise(part) for part in _PART.findall(besides)}
     return [
         part
         for part in _PART.findall(display_name)
@@ -31,6 +31,17 @@ def distinctive_parts(display_name: str, *, besides: str = "") -> list[str]:
 
 
 @cache
-def _common_words() -> frozenset[str]:
-    data = json.loads((Path(__file__).parent / "data" / "name_words.json").read_text("utf-8"))
-    return frozenset(normalise(word) for word in data["first_names"] + data["common_words"])
+def _data() -> dict[str, list[str]]:
+    return json.loads((Path(__file__).parent / "data" / "name_words.json").read_text("utf-8"))
+
+
+@cache
+def _common_names() -> frozenset[str]:
+    """First names and common words, normalised as names are."""
+    return frozenset(normalise(word) for word in _data()["first_names"] + _data()["common_words"])
+
+
+@cache
+def common_words() -> frozenset[str]:
+    """Words ordinary replies use, as written (lower case, no accents): not names."""
+    return frozenset(_data()["common_words"])

@@ -60,7 +60,8 @@ ENGLISH = {
     r"|(?:their|his|her|its) (?:account|profile|access|listing|posting|posts?|gig|review"
     r"|reviews|content|messages?|membership|ability)|they|them|he|him|she|they're|they've"
     r"|he's|she's|the person you reported|the account you reported|the member you reported"
-    r"|the other party|this user|that user",
+    r"|the other party|this user|that user|the reported (?:account|member|user|freelancer"
+    r"|client|person|profile)",
     "own": r"you|your|yours|yourself|you've|you're|you'll|your own|(?:the|this|that|our) "
     r"(?:ticket|report|case|request|conversation|thread|reference|complaint|submission"
     r"|inquiry|enquiry)",
@@ -76,7 +77,7 @@ ENGLISH = {
     r"|you'd like to|please|feel free to|recommend|suggest|advise|encourage|consider"
     r"|how to|option to|able to",
     "withholding": r"(?:share|tell you|disclose|confirm|say|reveal|comment on|discuss|inform"
-    r"you|provide|give) (?:\w+ ){0,4}?(?:whether|if|what|which|any)",
+    r"you|provide|give) (?:\w+ ){0,4}?(?:whether|if|what|which|any)|whether",
     "suggestion": "We have reviewed your report and are handling it under our Code of Conduct. "
     "For privacy reasons we can't share details about another member's account.",
 }
@@ -160,7 +161,7 @@ GERMAN = {
     r"|empfehlen dir|moglichkeit",
     "withholding": r"(?:mitteilen|sagen|bestatigen|auskunft geben|auskunft dazu geben|teilen"
     r"|nennen|informieren) (?:\w+ ){0,4}?(?:ob|welche|welcher)|(?:keine|nicht) (?:\w+ ){0,3}?"
-    r"(?:auskunft|angaben|informationen|details) (?:\w+ ){0,4}?(?:ob|welche|daruber)",
+    r"(?:auskunft|angaben|informationen|details) (?:\w+ ){0,4}?(?:ob|welche|daruber)|\bob\b",
     "suggestion": "Wir haben Ihre Meldung geprüft und bearbeiten sie nach unserem "
     "Verhaltenskodex. Aus Datenschutzgründen können wir keine Auskunft über das Konto eines "
     "anderen Mitglieds geben.",
@@ -194,7 +195,7 @@ SPANISH = {
     r"|(?:el|la|este|esta|ese|esa) (?:miembro|usuario|usuaria|cliente|clienta"
     r"|freelancer|autonomo|autonoma|persona|otra parte|cuenta|perfil|anuncio|resena"
     r"|contenido|mensaje)|(?:cuenta|perfil) del (?:miembro|usuario|cliente|freelancer)"
-    r"|el|ella|ellos|ellas",
+    r"|al (?:miembro|usuario|cliente|freelancer|autonomo)|ella|ellos|ellas",
     "own": r"tu|tus|usted|ustedes|su|sus|te|(?:la|tu|su|esta|el) (?:denuncia|reporte|ticket"
     r"|caso|solicitud|reclamacion|consulta)",
     "generic": r"las cuentas|cualquier cuenta|los miembros|los usuarios|cualquier persona"
@@ -218,7 +219,7 @@ DUTCH = {
     "we_verbs": r"(?!)",
     "nouns": r"schorsing|waarschuwing|blokkade|verbanning|beperking|beperkingen|maatregelen"
     r"|sanctie|sancties",
-    "delivery": r"ontvangen|gekregen|gegeven|opgelegd|genomen|getroffen",
+    "delivery": r"ontvangen|gekregen|krijgt|krijgen|kreeg|gegeven|opgelegd|genomen|getroffen",
     "auxiliaries": r"is|zijn|werd|werden|wordt|worden|nu",
     "gap": 6,
     "states": r"(?:niet langer|niet meer) (?:actief|zichtbaar|beschikbaar|lid"

@@ -21,10 +21,12 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from .name_words import common_words
 from .outcome_words import LANGUAGES
 from .spelling import Reading, read
 
-_SENTENCE = re.compile(r"[^.!?;:\n]+")
+# A sentence ends at its punctuation or at a blank line; a single line break is wrapping.
+_SENTENCE = re.compile(r"(?:[^.!?;:\n]|\n(?!\n))+")
 _CONTRAST = r",|;|\b(?:but|however|mais|aber|pero|maar|ma|mas|men|jedoch|sin embargo)\b"
 # Words that start a sentence without being a name ("Access has been restricted").
 _NOT_NAMES = re.compile(
@@ -210,14 +212,17 @@ def _nearest_tied(refs: list[_Ref], word: tuple[int, int]) -> _Ref | None:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+_PARENTHESES = re.compile(r"\([^()]*\)\s*$")  # "QuickPay_Dev (member #4242) has been…"
 
 
 def _name_before(clause: _Clause, match: re.Match, language: _Language) -> _Ref | None:
     """A name as the subject: a capitalised word, not a common one, just before the
-    auxiliary ("Jane has been banned") or the state ("Jane is no longer active")."""
+    auxiliary ("Jane has been banned") or the state ("Jane is no longer active"), an aside
+    in parentheses skipped."""
     auxiliary = language.auxiliary_before.search(clause.text[: match.start()])
     end = auxiliary.start() if auxiliary else match.start()
-    words = list(_WORD.finditer(clause.text[:end]))
+    aside = _PARENTHESES.sub(lambda found: " " * len(found.group()), clause.text[:end])
+    words = list(_WORD.finditer(aside))
     return _name(clause, words[-1]) if words else None
 
 
@@ -231,7 +236,9 @@ def _name_after(clause: _Clause, match: re.Match) -> _Ref | None:
 
 def _name(clause: _Clause, word: re.Match) -> _Ref | None:
     start, end = clause.at(word)
-    if _NOT_NAMES.fullmatch(word.group()) or not clause.capitalised(start):
+    if _NOT_NAMES.fullmatch(word.group()) or word.group() in common_words():
+        return None
+    if not clause.capitalised(start):
         return None
     return _Ref("third", start, end, False)
 

@@ -22,13 +22,14 @@ from functools import cache
 
 from ..models import MessageKind, Ticket, User
 from . import outcomes
-from .name_words import distinctive_parts
-from .spelling import Reading, normalise, read, spelled_in
+from .name_words import common_words, distinctive_parts
+from .spelling import Reading, letters, normalise, read, spelled_in
 
 # A note leaks when this many consecutive words of it appear in a mail; a shorter note leaks
 # when all of it appears, if it is long enough to say something (not "ok" or "checked").
 NOTE_WINDOW_WORDS = 6
 NOTE_MIN_CHARACTERS = 12
+MIN_LOCAL_PART = 5
 
 _WORD = re.compile(r"[^\W_]+")
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
@@ -145,8 +146,7 @@ def _findings(part: str, text: str, protected: Protected) -> Iterator[Finding]:
     html_part = part == "html"
     reading = read(text, html_part=html_part)
     for identifier in protected.identifiers:
-        spans = [_span(part, text, reading, *found) for found in _spelled(reading, identifier)]
-        if spans:
+        if spans := [_span(part, text, reading, *found) for found in _spelled(reading, identifier)]:
             reason = f"It mentions the reported member ({identifier})."
             yield Finding("identifier", reason, tuple(spans), NAME_SUGGESTION)
     for member_id in protected.member_ids:
@@ -157,9 +157,9 @@ def _findings(part: str, text: str, protected: Protected) -> Iterator[Finding]:
         if spans := [_span(part, text, reading, *s) for s in _note_spans(reading, note)]:
             yield Finding("note", "It contains text from an internal note.", tuple(spans))
     for start, end in _other_addresses(reading, protected):
-        address = reading.text[start:end]
-        reason = f"It contains another person's email address ({address})."
-        yield Finding("address", reason, (_span(part, text, reading, start, end),))
+        span = _span(part, text, reading, start, end)
+        reason = f"It contains another person's email address ({span.text})."
+        yield Finding("address", reason, (span,))
     yield from _outcome_findings(part, text, html_part=html_part)
 
 
@@ -168,9 +168,14 @@ def _span(part: str, text: str, reading: Reading, start: int, end: int) -> Span:
     return Span(part, origin_start, origin_end, text[origin_start:origin_end])
 
 
-def _spelled(reading: Reading, identifier: str) -> Iterator[tuple[int, int]]:
-    for form in _forms(identifier):
-        yield from spelled_in(reading, form)
+def _spelled(reading: Reading, identifier: str) -> list[tuple[int, int]]:
+    """Where any form of the identifier is spelled; a match inside a longer one is the same."""
+    found = sorted({span for form in _forms(identifier) for span in spelled_in(reading, form)})
+    return [
+        (a, b)
+        for a, b in found
+        if not any(c <= a and b <= d and (c, d) != (a, b) for c, d in found)
+    ]
 
 
 def _forms(identifier: str) -> list[str]:
@@ -254,17 +259,39 @@ def protected_for_ticket(
     member_ids = []
     reporter_name = ticket.reporter.display_name
     for user in known_users:
-        identifiers += [user.email, user.display_name, user.marketplace_id]
-        identifiers += distinctive_parts(user.display_name, besides=reporter_name)
+        identifiers += [user.email, _local_part(user.email), user.display_name]
+        identifiers += [
+            user.marketplace_id,
+            *distinctive_parts(user.display_name, besides=reporter_name),
+        ]
         member_ids.append(user.id)
     notes = tuple(m.body for m in ticket.messages if m.kind is MessageKind.NOTE)
     return Protected(
         owner=ticket.reporter.email,
-        identifiers=tuple(dict.fromkeys(i for i in identifiers if i and i.strip())),
+        identifiers=_longest_first(identifiers),
         member_ids=tuple(member_ids),
         notes=notes,
         own_domains=frozenset(d for d in own_domains if d),
     )
+
+
+def _longest_first(identifiers: list[str | None]) -> tuple[str, ...]:
+    """Each identifier once (one spelling per key: "QuickPay_Dev" stands for "quickpay_dev"),
+    the longest first: the first one found is the fullest form (a whole profile link rather
+    than the username in it)."""
+    by_key: dict[str, str] = {}
+    for identifier in identifiers:
+        if identifier and letters(identifier):
+            by_key.setdefault(letters(identifier), identifier)
+    return tuple(sorted(by_key.values(), key=lambda identifier: -len(letters(identifier))))
+
+
+def _local_part(email: str) -> str | None:
+    """An address's part before the @, when it names its owner rather than a role: at least
+    MIN_LOCAL_PART letters and digits ("zoe.mueller", not "info")."""
+    local = email.rsplit("@", 1)[0]
+    key = letters(local)
+    return local if len(key) >= MIN_LOCAL_PART and key not in common_words() else None
 
 
 def protected_for_account(user: User, *, own_domains: Iterable[str]) -> Protected:

@@ -5,8 +5,9 @@ tags), then folds each character: compatibility forms (full-width, styled letter
 accents and other combining marks and invisible format characters dropped, case folded, and
 look-alike letters from other scripts mapped to one skeleton (Unicode TR39's confusables: the
 Cyrillic "а" reads as the Latin "a", the digit "0" as "o"). Every run of whitespace becomes
-one space, or one line break when it holds one. Each character read remembers where it came
-from, so a match can be shown to the agent in the text they wrote.
+one space, one line break when it holds one, or a blank line when it holds more. Each
+character read remembers where it came from, so a match can be shown to the agent in the text
+they wrote.
 
 spelled_in() finds a name in a reading whatever separates its letters: "Jane Doe", "jane_doe",
 "jane\\n doe" and "j a n e _ d o e" all spell "janedoe", but only as whole words: not inside
@@ -30,7 +31,7 @@ _ESCAPES = (
 )
 _ESCAPE = re.compile(_ESCAPES)
 _ESCAPE_OR_TAG = re.compile(_ESCAPES + r"|<[^>]*>")
-_DECODE_ROUNDS = 3  # "%26%2395%3B" is "&#95;", which is "_"
+_DECODE_ROUNDS = 3
 _BACKSLASH_SPACES = {"\\n": "\n", "\\t": "\t", "\\r": "\n"}
 _MARKS = frozenset({"Mn", "Me", "Cf"})  # combining marks and invisible format characters
 
@@ -58,14 +59,20 @@ def read(text: str, *, html_part: bool = False, skeleton: bool = True) -> Readin
     for piece, start, end in _decoded(text, _ESCAPE_OR_TAG if html_part else _ESCAPE):
         for ch in piece:
             for out in _folded(ch, skeleton):
-                if out in " \n" and chars and chars[-1] in " \n":
-                    if out == "\n":  # a run of whitespace with a line break is a line break
-                        chars[-1] = out
+                if out in " \n" and chars[-1:] in ([" "], ["\n"]):
+                    if out == "\n" and chars[-1] == " ":
+                        chars[-1] = out  # a run of whitespace with a line break is one
+                    elif out == "\n" and chars[-2:-1] != ["\n"]:
+                        _append(chars, starts, ends, out, start, end)  # a blank line
                     continue
-                chars.append(out)
-                starts.append(start)
-                ends.append(end)
+                _append(chars, starts, ends, out, start, end)
     return Reading("".join(chars), tuple(starts), tuple(ends))
+
+
+def _append(chars: list, starts: list, ends: list, out: str, start: int, end: int) -> None:
+    chars.append(out)
+    starts.append(start)
+    ends.append(end)
 
 
 def normalise(text: str) -> str:
@@ -91,34 +98,43 @@ def spelled_in(reading: Reading, name: str) -> Iterator[tuple[int, int]]:
 
 
 def _decoded(text: str, escape: re.Pattern) -> Iterator[tuple[str, int, int]]:
-    """The text in pieces, each with its span in `text`: escapes and tags decoded, a tag as one
-    space, everything else one character at a time."""
-    position = 0
-    for match in escape.finditer(text):
-        for index in range(position, match.start()):
-            yield text[index], index, index + 1
-        yield _decode(match.group()), match.start(), match.end()
-        position = match.end()
-    for index in range(position, len(text)):
-        yield text[index], index, index + 1
+    """The text's characters, escapes decoded, each with the span in `text` it comes from.
+    Decoding repeats while it uncovers escapes ("%26%2395%3B" is "&#95;", which is "_");
+    tags (HTML parts) are read as a space in the text as written only."""
+    chars = list(text)
+    spans = [(index, index + 1) for index in range(len(text))]
+    for _ in range(_DECODE_ROUNDS):
+        current = "".join(chars)
+        decoded_chars: list[str] = []
+        decoded_spans: list[tuple[int, int]] = []
+        position = 0
+        for match in escape.finditer(current):
+            decoded_chars += chars[position : match.start()]
+            decoded_spans += spans[position : match.start()]
+            span = (spans[match.start()][0], spans[match.end() - 1][1])
+            for ch in _decode(match.group()):
+                decoded_chars.append(ch)
+                decoded_spans.append(span)
+            position = match.end()
+        if position == 0:
+            break
+        chars = decoded_chars + chars[position:]
+        spans = decoded_spans + spans[position:]
+        escape = _ESCAPE
+    for ch, (start, end) in zip(chars, spans, strict=True):
+        yield ch, start, end
 
 
 def _decode(token: str) -> str:
-    for _ in range(_DECODE_ROUNDS):
-        if token.startswith("<"):
-            return " "
-        if token in _BACKSLASH_SPACES:
-            return _BACKSLASH_SPACES[token]
-        if token.startswith("%"):
-            decoded = bytes.fromhex(token.replace("%", "")).decode("utf-8", "replace")
-        elif token.startswith("\\"):
-            decoded = chr(int(token[2:], 16))
-        else:
-            decoded = html.unescape(token)
-        if not _ESCAPE.fullmatch(decoded):
-            return decoded
-        token = decoded
-    return token
+    if token.startswith("<"):
+        return " "
+    if token in _BACKSLASH_SPACES:
+        return _BACKSLASH_SPACES[token]
+    if token.startswith("%"):
+        return bytes.fromhex(token.replace("%", "")).decode("utf-8", "replace")
+    if token.startswith("\\"):
+        return chr(int(token[2:], 16))
+    return html.unescape(token)
 
 
 @cache

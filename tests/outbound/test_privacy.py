@@ -13,7 +13,15 @@ from helpdesk import canned_replies, password_reset, reporter_view, seed, ticket
 from helpdesk.database import db
 from helpdesk.errors import MailBlocked
 from helpdesk.mail import addresses, outbox, sender
-from helpdesk.mail.privacy import Draft, Protected, check_outbound, normalise
+from helpdesk.mail.name_words import distinctive_parts
+from helpdesk.mail.privacy import (
+    Draft,
+    Protected,
+    check_outbound,
+    check_wording,
+    protected_for_ticket,
+)
+from helpdesk.mail.spelling import normalise, read, spelled_in
 from helpdesk.models import (
     AuditEvent,
     MailKind,
@@ -24,6 +32,7 @@ from helpdesk.models import (
     Ticket,
     User,
 )
+from helpdesk.reported import parse_reported_party
 
 from ..factories import make_ticket, make_user
 from .mailserver import MailServer, everything_in, folded
@@ -36,13 +45,33 @@ CONTEXT_URL = "https://marketplace.example/workrooms/48213"
 NOTE = "Linked to three earlier reports; account suspended pending the payments review."
 REPORTER = "dana@example.org"
 
-# A reported party who also has an account here: every way of naming them.
-KNOWN = Protected(
-    owner=REPORTER,
-    identifiers=(USERNAME, PROFILE_URL, "zoe.mueller@mail.example", "Zoë Strauß-Müller"),
-    member_ids=(4242,),
-    notes=(NOTE,),
-    own_domains=frozenset({"helpdesk.example"}),
+
+def _report(reporter: User, reported: str, notes: tuple[str, ...] = ()) -> Ticket:
+    """A report (not stored) about `reported`, with internal notes."""
+    party = parse_reported_party(reported)
+    return Ticket(
+        reporter=reporter,
+        reported_member=party.member,
+        reported_profile_url=party.profile_url,
+        reported_key=party.key,
+        messages=[Message(kind=MessageKind.NOTE, body=note) for note in notes],
+    )
+
+
+DANA = User(email=REPORTER, display_name="Dana Whitfield")
+ZOE = User(
+    id=4242,
+    email="zoe.mueller@mail.example",
+    display_name="Zoë Strauß-Müller",
+    marketplace_id="~01f3c9a2",
+)
+# A reported party named by username in this report and by profile link in another, who also
+# has an account here: every way of naming them, as the outbox gathers it.
+KNOWN = protected_for_ticket(
+    _report(DANA, USERNAME, notes=(NOTE,)),
+    own_domains=["helpdesk.example"],
+    known_users=[ZOE],
+    other_reports=[_report(DANA, PROFILE_URL)],
 )
 SAFE_TEXT = (
     "thank you for your report we reviewed it and will look into what happened "
@@ -68,23 +97,35 @@ def test_normalise_folds_case_width_accents_spacing_and_invisible_characters():
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "rule", "found"),
     [
-        "We looked at quickpay_dev's profile.",
-        "See marketplace.example/freelancers/~jane.doe-design for details.",
-        f"See {PROFILE_URL}",
-        "Write to Zoë Strauß-Müller directly.",
-        "Her address is ZOE.MUELLER@MAIL.EXAMPLE.",
-        "The account (member #4242) is under review.",
-        "Profile: https://marketplace.example/users/4242",
-        "Account suspended pending the payments review.",
-        "We saw: linked to three earlier reports; account suspended.",
-        "Contact billing@payments.example about it.",
+        ("We looked at quickpay_dev's profile.", "identifier", "quickpay_dev"),
+        (
+            "See marketplace.example/freelancers/~jane.doe-design for details.",
+            "identifier",
+            "marketplace.example/freelancers/~jane.doe-design",
+        ),
+        (f"See {PROFILE_URL}/", "identifier", PROFILE_URL),
+        (f"See {PROFILE_URL.replace('https://', 'www.')}", "identifier", PROFILE_URL[8:]),
+        ("Write to Zoë Strauß-Müller directly.", "identifier", "Zoë Strauß-Müller"),
+        ("Frau Müller wrote again.", "identifier", "Müller"),
+        ("Her address is ZOE.MUELLER@MAIL.EXAMPLE.", "identifier", "ZOE.MUELLER@MAIL.EXAMPLE"),
+        ("She signs as zoe.mueller on the forum.", "identifier", "zoe.mueller"),
+        ("The account (member #4242) is under review.", "member_id", "member #4242"),
+        ("Profile: https://marketplace.example/users/4242", "member_id", "/4242"),
+        ("Account suspended pending the payments review.", "note", None),
+        ("We saw: linked to three earlier reports; account suspended.", "note", None),
+        ("Contact billing@payments.example about it.", "address", "billing@payments.example"),
     ],
 )
 @pytest.mark.p2
-def test_the_guard_refuses_what_names_the_reported_party_or_leaks(text):
-    assert _check(text) is not None
+def test_the_guard_refuses_what_names_the_reported_party_or_leaks(text, rule, found):
+    refusal = check_outbound(Draft(REPORTER, "About your report", text, reply=text), KNOWN)
+    assert refusal.rule == rule
+    reply_spans = [span for span in refusal.spans if span.part == "reply"]
+    assert reply_spans and all(text[s.start : s.end] == s.text for s in reply_spans)
+    if found is not None:
+        assert reply_spans[0].text == found
 
 
 @pytest.mark.parametrize(
@@ -336,3 +377,211 @@ def test_a_reply_quoting_an_internal_note_is_not_posted_and_the_refusal_is_kept(
     assert not any(
         folded("account suspended") in folded(everything_in(m)) for m in smtp_server.received
     )
+
+
+# --- how the guard reads: one normalisation -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "read_as"),
+    [
+        ("jane&#95;doe", "jane_doe"),
+        ("jane&#x5F;doe", "jane_doe"),
+        ("jane&lowbar;doe", "jane_doe"),
+        ("jane%5Fdoe", "jane_doe"),
+        ("%6A%61ne_doe", "jane_doe"),
+        ("jane%26%2395%3Bdoe", "jane_doe"),  # "&#95;", URL-encoded: decoded twice
+        ("jane\\u005fdoe", "jane_doe"),
+        ("jane\\x5fdoe", "jane_doe"),
+        ("jane\\tdoe", "jane doe"),
+        ("jane\\ndoe", "jane\ndoe"),
+        ("j\u0430ne_d\u043ee", "jane_doe"),  # Cyrillic a and o
+        ("JANE_D0E", "jane_doe"),
+        ("ｊａｎｅ＿ｄｏｅ", "jane_doe"),
+        ("ja\u200bne\u00ad_doe", "jane_doe"),
+        ("jane \n\n\n doe", "jane\n\ndoe"),
+        ("jane\t \u00a0doe", "jane doe"),
+    ],
+)
+def test_escapes_entities_look_alikes_and_invisible_characters_read_as_what_they_show(
+    written, read_as
+):
+    assert normalise(written) == read_as
+
+
+def test_a_name_is_spelled_whatever_separates_its_letters_but_only_as_whole_words():
+    reading = read("j a n e _ d o e, Jane Doe and jane\n  doe; not janedoe2 nor xjane_doe.")
+    found = [reading.text[a:b] for a, b in spelled_in(reading, "jane_doe")]
+    assert found == ["j a n e _ d o e", "jane doe", "jane\ndoe"]
+    assert list(spelled_in(reading, "--")) == []
+
+
+def test_tags_are_read_as_spaces_in_the_html_part_only():
+    text = "About <b>quick</b>pay_dev"
+    assert _check("Thank you.", html=text) == "It mentions the reported member (QuickPay_Dev)."
+    html_only = Draft(REPORTER, "s", "Thank you.", text)
+    (span,) = check_outbound(html_only, KNOWN).spans
+    assert (span.part, text[span.start : span.end]) == ("html", "quick</b>pay_dev")
+    assert _check("About quick<i></i>pay_dev.") is None  # as plain text it shows the tags
+
+
+def test_a_username_right_next_to_a_tag_is_found():
+    html = "<p>About<b>quickpay_dev</b>'s profile</p>"
+    refusal = check_outbound(Draft(REPORTER, "s", "Thank you.", html), KNOWN)
+    assert [(s.part, s.text) for s in refusal.spans] == [("html", "quickpay_dev")]
+
+
+# --- what is protected ----------------------------------------------------------------------
+
+
+def test_the_reported_account_adds_its_email_names_and_ids_only_when_known():
+    report = _report(DANA, USERNAME)
+    unknown = protected_for_ticket(report, own_domains=[])
+    known = protected_for_ticket(report, own_domains=[], known_users=[ZOE])
+    assert unknown.identifiers == ("QuickPay_Dev",)
+    assert unknown.member_ids == ()
+    assert known.member_ids == (4242,)
+    assert set(known.identifiers) - set(unknown.identifiers) == {
+        "zoe.mueller@mail.example",
+        "zoe.mueller",
+        "Zoë Strauß-Müller",
+        "~01f3c9a2",
+        "Strauß",
+        "Müller",
+    }
+    assert known.identifiers[0] == "zoe.mueller@mail.example"  # the longest first
+
+
+def test_name_parts_are_protected_when_distinctive_and_not_the_reporters_own():
+    assert distinctive_parts("Zoë Strauß-Müller") == ["Strauß", "Müller"]
+    assert distinctive_parts("Zoë Strauß-Müller", besides="Dana Müller") == ["Strauß"]
+    assert distinctive_parts("Jane Doe") == []  # a common first name and a short word
+    assert distinctive_parts("Quick Pay") == []  # ordinary words
+    assert distinctive_parts("Marco Rossi") == ["Rossi"]
+    assert distinctive_parts("Rossi") == []  # a one-word name is protected whole
+    assert distinctive_parts("Ines Oto") == ["Ines"]  # four letters count, three do not
+
+
+def test_a_role_address_is_not_protected_by_its_local_part():
+    shared = User(id=5, email="info@shop.example", display_name="Shop")
+    protected = protected_for_ticket(
+        _report(DANA, "shop_owner"), own_domains=[], known_users=[shared]
+    )
+    assert "info" not in protected.identifiers and "info@shop.example" in protected.identifiers
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("See #4242.", True),
+        ("See users/4242 there.", True),
+        ("Member: 4242", True),
+        ("account-4242", True),
+        ("ID 4242", True),
+        ("We answer within 4242 minutes.", False),
+        ("Reference #42420.", False),
+        ("Within 14242 hours.", False),
+    ],
+)
+def test_an_account_number_is_refused_as_one_is_written(text, refused):
+    refusal = check_outbound(Draft(REPORTER, "s", text), KNOWN)
+    assert (refusal.rule if refusal else None) == ("member_id" if refused else None)
+
+
+NOTE_WORDS = "linked to three earlier reports account suspended pending the payments review"
+
+
+@pytest.mark.parametrize(
+    ("quoted", "refused"),
+    [
+        (" ".join(NOTE_WORDS.split()[:6]), True),  # the first window: where the note starts
+        (" ".join(NOTE_WORDS.split()[-6:]), True),  # the last window
+        (" ".join(NOTE_WORDS.split()[:5]), False),
+        (" ".join(NOTE_WORDS.split()[1:6]), False),
+    ],
+)
+def test_a_note_is_quoted_from_six_consecutive_words_on(quoted, refused):
+    protected = Protected(owner=REPORTER, notes=(NOTE,))
+    refusal = check_outbound(Draft(REPORTER, "s", f"Update: {quoted.upper()}!"), protected)
+    assert (refusal.rule if refusal else None) == ("note" if refused else None)
+
+
+def test_a_note_of_six_words_leaks_only_whole():
+    protected = Protected(owner=REPORTER, notes=("Called the bank about the refund",))
+    whole = Draft(REPORTER, "s", "We called the bank about the refund.")
+    assert check_outbound(whole, protected).rule == "note"
+    assert check_outbound(Draft(REPORTER, "s", "We called the bank about it."), protected) is None
+
+
+def test_addresses_of_the_owner_and_our_domains_pass_and_others_are_refused():
+    protected = Protected(owner=REPORTER, own_domains=frozenset({"helpdesk.example"}))
+    fine = "Write to support@helpdesk.example or reply from dana@example.org."
+    assert check_outbound(Draft(REPORTER, "s", fine), protected) is None
+    refusal = check_outbound(Draft(REPORTER, "s", "Or ask pay@payments.example."), protected)
+    assert refusal.reason == "It contains another person's email address (pay@payments.example)."
+
+
+def test_a_look_alike_recipient_address_is_another_address():
+    assert _check("Thank you.", to="DANA@EXAMPLE.ORG") is None
+    assert "who is not the ticket's reporter" in _check("Thank you.", to="d\u0430na@example.org")
+
+
+# --- what the agent is shown ----------------------------------------------------------------
+
+
+def test_a_refusal_says_why_where_in_each_part_and_what_to_write_instead():
+    reply = "Hello, QuickPay_Dev and quick_pay_dev are the same person."
+    draft = Draft(REPORTER, "About quickpay_dev", f"Hi Dana\n\n{reply}\n", reply=reply)
+    refusal = check_outbound(draft, KNOWN)
+    assert str(refusal) == refusal.reason == "It mentions the reported member (QuickPay_Dev)."
+    assert len(refusal.findings) == 1
+    assert [(s.part, s.text) for s in refusal.spans] == [
+        ("reply", "QuickPay_Dev"),
+        ("reply", "quick_pay_dev"),
+        ("subject", "quickpay_dev"),
+        ("text", "QuickPay_Dev"),
+        ("text", "quick_pay_dev"),
+    ]
+    assert reply[refusal.spans[1].start : refusal.spans[1].end] == "quick_pay_dev"
+    assert refusal.suggestion == "the member you reported"
+
+
+def test_every_rule_broken_is_a_finding_of_its_own():
+    reply = "QuickPay_Dev (member #4242) has been banned."
+    refusal = check_outbound(Draft(REPORTER, "s", reply, reply=reply), KNOWN)
+    assert [f.rule for f in refusal.findings] == ["identifier", "member_id", "outcome"]
+    assert refusal.rule == "identifier"
+    assert refusal.findings[1].suggestion == "the member you reported"
+    assert refusal.findings[2].suggestion.startswith("We have reviewed your report")
+
+
+def test_the_wording_check_passes_neutral_text():
+    assert check_wording("Thanks, we are reviewing your report.") is None
+
+
+# --- random usernames in every disguise (hypothesis) ----------------------------------------
+
+CYRILLIC = dict(zip("aceopxy", "\u0430\u0441\u0435\u043e\u0440\u0445\u0443", strict=True))
+DISGUISE = {
+    "case": str.swapcase,
+    "line break": lambda name: name.replace("_", "\n_", 1),
+    "tab": lambda name: name.replace("_", "\t_", 1),
+    "backslash": lambda name: name.replace("_", "\\_"),
+    "url-encoded": lambda name: name.replace("_", "%5F"),
+    "entity": lambda name: name.replace("_", "&#95;"),
+    "look-alike": lambda name: "".join(CYRILLIC.get(ch, ch) for ch in name),
+    "spaced": " ".join,
+    "full-width": lambda name: "".join(chr(ord(ch) + 0xFEE0) for ch in name),
+    "invisible": "\u200b".join,
+    "words": lambda name: name.replace("_", " ").title(),
+}
+USERNAMES = st.from_regex(r"[a-z][a-z0-9]{2,8}_[a-z0-9]{2,8}", fullmatch=True)
+
+
+@settings(max_examples=300, **QUIET)
+@given(USERNAMES, st.sampled_from(sorted(DISGUISE)), st.sampled_from(SAFE_WORDS))
+def test_a_random_username_in_any_disguise_is_refused(username, disguise, word):
+    protected = protected_for_ticket(_report(DANA, username), own_domains=[])
+    text = f"Thank you {word}, {DISGUISE[disguise](username)} is being looked at."
+    refusal = check_outbound(Draft(REPORTER, "s", text), protected)
+    assert refusal is not None and refusal.rule == "identifier", (disguise, text)
