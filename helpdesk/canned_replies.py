@@ -104,7 +104,9 @@ def _check_wording(sample: str) -> None:
     reply made from it when it is sent."""
     refusal = privacy.check_wording(sample)
     if refusal is not None:
-        raise InvalidInput({"body": [f"{refusal.reason} For example: “{refusal.suggestion}”"]})
+        said = refusal.spans[0].text
+        message = f"“{said}”: {refusal.reason} For example: “{refusal.suggestion}”"
+        raise InvalidInput({"body": [message]})
 
 
 def _check(data: CannedReplyInput) -> None:

@@ -61,7 +61,8 @@ ENGLISH = {
     r"|reviews|content|messages?|membership|ability)|they|them|he|him|she|they're|they've"
     r"|he's|she's|the person you reported|the account you reported|the member you reported"
     r"|the other party|this user|that user|the reported (?:account|member|user|freelancer"
-    r"|client|person|profile)",
+    r"|client|person|profile)|[\w.-]+'s (?:account|profile|listing|posting|access|membership"
+    r"|messages?|reviews?|gig|content)",
     "own": r"you|your|yours|yourself|you've|you're|you'll|your own|(?:the|this|that|our) "
     r"(?:ticket|report|case|request|conversation|thread|reference|complaint|submission"
     r"|inquiry|enquiry)",

@@ -35,6 +35,10 @@ _WORD = re.compile(r"[^\W_]+")
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 _SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 NAME_SUGGESTION = "the member you reported"
+OUTCOME_REASON = (
+    "It tells the reporter what happened or will happen to another member's account. "
+    "Say that the report is being handled, not how."
+)
 
 
 @dataclass(frozen=True)
@@ -187,12 +191,8 @@ def _forms(identifier: str) -> list[str]:
 
 def _outcome_findings(part: str, text: str, *, html_part: bool) -> Iterator[Finding]:
     for found in outcomes.disclosures(text, html_part=html_part):
-        span = Span(part, found.start, found.end, text[found.start : found.end].strip())
-        reason = (
-            "It tells the reporter what happened or will happen to another member's account "
-            f"(“{span.text}”). Say that the report is being handled, not how."
-        )
-        yield Finding("outcome", reason, (span,), outcomes.suggestion(found.language))
+        span = Span(part, found.start, found.end, text[found.start : found.end])
+        yield Finding("outcome", OUTCOME_REASON, (span,), outcomes.suggestion(found.language))
 
 
 def _member_id_spans(reading: Reading, member_id: int) -> Iterator[tuple[int, int]]:
@@ -259,7 +259,7 @@ def protected_for_ticket(
     member_ids = []
     reporter_name = ticket.reporter.display_name
     for user in known_users:
-        identifiers += [user.email, _local_part(user.email), user.display_name]
+        identifiers += [user.email, user.display_name, _local_part(user.email)]
         identifiers += [
             user.marketplace_id,
             *distinctive_parts(user.display_name, besides=reporter_name),

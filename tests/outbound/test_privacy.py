@@ -5,14 +5,9 @@ Unicode disguises."""
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
-from helpdesk import canned_replies, password_reset, reporter_view, seed, tickets
-from helpdesk.database import db
-from helpdesk.errors import MailBlocked
-from helpdesk.mail import addresses, outbox, sender
 from helpdesk.mail.name_words import distinctive_parts
 from helpdesk.mail.privacy import (
     Draft,
@@ -23,19 +18,12 @@ from helpdesk.mail.privacy import (
 )
 from helpdesk.mail.spelling import normalise, read, spelled_in
 from helpdesk.models import (
-    AuditEvent,
-    MailKind,
-    MailStatus,
     Message,
     MessageKind,
-    OutboundMail,
     Ticket,
     User,
 )
 from helpdesk.reported import parse_reported_party
-
-from ..factories import make_ticket, make_user
-from .mailserver import MailServer, everything_in, folded
 
 pytestmark = pytest.mark.p4  # every test here guards the privacy guard
 
@@ -224,159 +212,6 @@ def test_every_disguise_of_a_known_identifier_is_refused(data):
 @given(st.lists(st.sampled_from(SAFE_WORDS), min_size=1, max_size=40))
 def test_replies_made_of_ordinary_words_pass(words):
     assert _check(" ".join(words)) is None
-
-
-@pytest.fixture
-def reported_tickets(app):
-    """Two committed reports by Dana, naming the reported member by username and by profile
-    URL, each with the name in the reporter's own text and an internal note: their ids."""
-    with app.app_context():
-        reporter = make_user(email=REPORTER, display_name="Dana Whitfield")
-        agent = make_user("agent", email="agent@helpdesk.example", display_name="Priya Raman")
-        ids = []
-        for reported in (USERNAME, PROFILE_URL):
-            ticket = make_ticket(
-                reporter=reporter,
-                reported=reported,
-                context_url=CONTEXT_URL,
-                description=f"{reported} threatened me in the workroom {CONTEXT_URL}.",
-            )
-            tickets.add_note(agent, ticket, NOTE)
-            ids.append(ticket.id)
-        db.session.commit()
-        return ids
-
-
-def _agent() -> User:
-    return db.session.scalar(select(User).where(User.email == "agent@helpdesk.example"))
-
-
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], **QUIET)
-@given(data=st.data())
-def test_every_disguised_identifier_in_an_agent_reply_is_blocked(app, reported_tickets, data):
-    ticket_id, identifier = data.draw(
-        st.sampled_from(list(zip(reported_tickets, (USERNAME, PROFILE_URL), strict=True)))
-    )
-    reply = data.draw(reply_hiding(identifier))
-    with app.app_context():
-        ticket = db.session.get(Ticket, ticket_id)
-        with pytest.raises(MailBlocked, match="the reported member"):
-            tickets.post_reply(_agent(), ticket, reply)
-        db.session.rollback()
-        replies = select(func.count()).where(Message.kind == MessageKind.REPLY)
-        assert db.session.scalar(replies) == 0
-
-
-# --- what arrives, through a real SMTP server -------------------------------------------------
-
-
-def _reported_identifiers() -> list[str]:
-    bare_url = PROFILE_URL.removeprefix("https://")
-    return [USERNAME, "jane.doe-design", PROFILE_URL, bare_url, CONTEXT_URL, "workrooms/48213"]
-
-
-def _assert_nothing_names_the_reported_party(server: MailServer) -> None:
-    assert server.received
-    for mail in server.received:
-        seen = folded(everything_in(mail))
-        for identifier in _reported_identifiers():
-            assert folded(identifier) not in seen, (identifier, mail["Subject"])
-        assert folded("suspended pending the payments review") not in seen
-        assert mail["To"] == REPORTER
-
-
-@pytest.mark.p2
-def test_no_mail_kind_names_the_reported_party_or_quotes_a_note(
-    app, client, reported_tickets, smtp_server
-):
-    with app.app_context():
-        for ticket_id in reported_tickets:
-            ticket = db.session.get(Ticket, ticket_id)
-            tickets.add_followup(ticket.reporter, ticket, f"{ticket.reported_key} wrote again.")
-            tickets.post_reply(_agent(), ticket, "Thank you, we are reviewing your report.")
-        password_reset.request_reset(REPORTER)
-        # Invitations go to new staff, never to a reporter; one is written to the reporter's
-        # account here so that every kind is rendered with the reported party in the database.
-        reporter = db.session.scalar(select(User).where(User.email == REPORTER))
-        invite_url = addresses.external_url("auth.accept_invite", token="token")
-        outbox.enqueue(MailKind.ACCOUNT_INVITE, user=reporter, actor=None, invite_url=invite_url)
-        db.session.commit()
-        kinds = db.session.scalars(select(OutboundMail.kind)).all()
-        assert set(kinds) == set(MailKind)
-        assert sender.send_due().sent == len(kinds) == 8
-    _assert_nothing_names_the_reported_party(smtp_server)
-
-
-@pytest.mark.p2
-def test_no_seeded_canned_reply_names_the_reported_party(app, reported_tickets, smtp_server):
-    defaults = seed.DEFAULT_CANNED_REPLIES
-    assert len(defaults) >= 4, "the seeded canned replies went missing"
-    with app.app_context():
-        for ticket_id in reported_tickets:
-            ticket = db.session.get(Ticket, ticket_id)
-            for canned in defaults:
-                body = getattr(canned, "body", canned)
-                text = canned_replies.render(body, ticket=ticket, agent=_agent())
-                tickets.post_reply(_agent(), ticket, text)  # MailBlocked would fail the test
-        db.session.commit()
-        sender.send_due(batch_size=100)
-    replies = [m for m in smtp_server.received if m["Subject"].startswith("About your report")]
-    assert len(replies) == 2 * len(defaults)
-    _assert_nothing_names_the_reported_party(smtp_server)
-
-
-def test_mail_to_the_reported_party_or_anyone_but_the_reporter_is_refused(
-    app, reported_tickets, smtp_server
-):
-    with app.app_context():
-        reported = make_user(email="quickpay@members.example", display_name="Quick Pay")
-        ticket = db.session.get(Ticket, reported_tickets[0])
-        for stranger in (reported.email, "someone@example.org"):
-            outbox.enqueue(MailKind.REPORT_RECEIVED, ticket=ticket, actor=None, to=stranger)
-        outbox.enqueue(MailKind.PASSWORD_RESET, user=ticket.reporter, actor=None, to=reported.email)
-        db.session.commit()
-        refused = db.session.scalars(
-            select(OutboundMail).where(OutboundMail.status == MailStatus.BLOCKED)
-        ).all()
-        assert len(refused) == 3
-        assert all("who is not the" in mail.reason for mail in refused)
-        assert "the account's owner" in refused[-1].reason
-        blocked_events = select(func.count()).where(AuditEvent.action == "mail.blocked")
-        assert db.session.scalar(blocked_events) == 3
-        sender.send_due()
-    assert {mail["To"] for mail in smtp_server.received} == {REPORTER}
-
-
-@pytest.mark.p2
-def test_a_reply_quoting_an_internal_note_is_not_posted_and_the_refusal_is_kept(
-    app, reported_tickets, smtp_server
-):
-    with app.app_context():
-        ticket = db.session.get(Ticket, reported_tickets[0])
-        reply = f"Update: {NOTE.lower()} Thank you for your patience."
-        with pytest.raises(MailBlocked) as blocked:
-            tickets.post_reply(_agent(), ticket, reply)
-        db.session.rollback()
-        outbox.record_blocked(blocked.value, _agent())
-        db.session.commit()
-
-        assert str(blocked.value) == "It contains text from an internal note."
-        thread = reporter_view.public_thread(db.session.get(Ticket, reported_tickets[0]))
-        assert [m.kind for m in thread] == [MessageKind.REPORTER]
-        kept = db.session.scalar(
-            select(OutboundMail).where(OutboundMail.status == MailStatus.BLOCKED)
-        )
-        assert (kept.kind, kept.ticket_id, kept.reason) == (
-            MailKind.AGENT_REPLY,
-            reported_tickets[0],
-            "It contains text from an internal note.",
-        )
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "mail.blocked"))
-        assert (event.actor_id, event.ticket_id) == (_agent().id, reported_tickets[0])
-        assert sender.send_due().sent == 2  # the two reports' acknowledgments, nothing more
-    assert not any(
-        folded("account suspended") in folded(everything_in(m)) for m in smtp_server.received
-    )
 
 
 # --- how the guard reads: one normalisation -------------------------------------------------
