@@ -9,7 +9,7 @@ PORT ?= 5000
 .DEFAULT_GOAL := help
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: venv ## Run the whole test suite (on PostgreSQL instead when TEST_DATABASE
 bench: venv ## Run every benchmark, print one table (PostgreSQL: DATABASE_URL; BENCH_LARGE=1)
 	$(BIN)/python -m bench
 
+guard-report: venv ## Print the privacy guard's precision and recall by disguise and language
+	$(BIN)/python -m tests.outbound.guard_eval
+
+mutation: venv ## Mutation-test the guard, signing, workflow, routing (MODULES=... for some)
+	$(BIN)/python -m tests.mutation $(MODULES)
+
 lint: venv ## Check style with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check helpdesk tests bench wsgi.py migrations/env.py
@@ -39,4 +45,4 @@ fmt: venv ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format helpdesk tests bench wsgi.py migrations/env.py
 
-.PHONY: help venv run test bench lint fmt
+.PHONY: help venv run test bench guard-report mutation lint fmt
