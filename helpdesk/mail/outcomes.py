@@ -27,14 +27,8 @@ from .spelling import Reading, read
 
 # A sentence ends at its punctuation or at a blank line; a single line break is wrapping.
 _SENTENCE = re.compile(r"(?:[^.!?;:\n]|\n(?!\n))+")
-_CONTRAST = r",|;|\b(?:but|however|mais|aber|pero|maar|ma|mas|men|jedoch|sin embargo)\b"
-# Words that start a sentence without being a name ("Access has been restricted").
-_NOT_NAMES = re.compile(
-    r"access|everything|nothing|it|this|that|there|which|what|who|payment|payments|support"
-    r"|everyone|anything|something|all|some|each|content|the|our|your|a|an|account|profile"
-    r"|messaging|posting|bidding",
-    re.IGNORECASE,
-)
+# What ends "we cannot share whether…": a new clause that may say something again.
+_CONTRAST = re.compile(r",|;|\b(?:but|however|mais|aber|pero|maar|ma|mas|men|jedoch|sin embargo)\b")
 _THIRD = ("third", "we_third")  # "we_third": French "l'avons", "we did it to them"
 _CLASSES = ("neutral", "generic", "we_third", "capitalised_own", "third", "own", "we")
 
@@ -112,13 +106,19 @@ class _Clause:
         return self.start + match.start(), self.start + match.end()
 
     def capitalised(self, position: int) -> bool:
-        """Whether the original text has a capital letter where the folded text has
-        `position`."""
-        start, _ = self.reading.origin(position, position + 1)
-        return self.original[start : start + 1].isupper()
+        return _capitalised(self.reading, self.original, position)
 
 
-def _disclosure(language, folded, span, reading: Reading, original) -> Disclosure | None:
+def _capitalised(reading: Reading, original: str, position: int) -> bool:
+    """Whether the original text has a capital letter where the folded text has `position`."""
+    start, _ = reading.origin(position, position + 1)
+    return original[start : start + 1].isupper()
+
+
+def _disclosure(
+    language: _Language, folded: str, span: tuple[int, int], reading: Reading, original: str
+) -> Disclosure | None:
+    """The sentence at `span` of the folded text, if it states an outcome in `language`."""
     start, end = span
     sentence = folded[start:end]
     exempt = _exempt(language, sentence)
@@ -236,23 +236,23 @@ def _name_after(clause: _Clause, match: re.Match) -> _Ref | None:
 
 def _name(clause: _Clause, word: re.Match) -> _Ref | None:
     start, end = clause.at(word)
-    if _NOT_NAMES.fullmatch(word.group()) or word.group() in common_words():
-        return None
-    if not clause.capitalised(start):
+    if word.group() in common_words() or not clause.capitalised(start):
         return None
     return _Ref("third", start, end, False)
 
 
-def _exempt(language, sentence):
+def _exempt(language: _Language, sentence: str):
     """Whether a position follows "we cannot share whether…" in the same clause."""
     spans = []
     for match in language.withholding.finditer(sentence):
-        stop = re.compile(_CONTRAST).search(sentence, match.end())
+        stop = _CONTRAST.search(sentence, match.end())
         spans.append((match.start(), stop.start() if stop else len(sentence)))
     return lambda position: any(start <= position < stop for start, stop in spans)
 
 
-def _clauses(language, sentence, refs, offset):
+def _clauses(
+    language: _Language, sentence: str, refs: list[_Ref], offset: int
+) -> list[tuple[int, int]]:
     """Spans of the sentence's clauses: cut at commas and at connector words, never inside a
     reference ("l'utilisateur que vous avez signalé")."""
     cuts = [0]
@@ -266,13 +266,16 @@ def _clauses(language, sentence, refs, offset):
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
 
-def _refs(language, sentence, offset, reading, original) -> list[_Ref]:
+def _refs(
+    language: _Language, sentence: str, offset: int, reading: Reading, original: str
+) -> list[_Ref]:
+    """Every reference to someone in the sentence, classified, with its offsets in the folded
+    text."""
     refs = []
     for match in language.refs.finditer(sentence):
         kind = match.lastgroup
         if kind == "capitalised_own":
-            start, _ = reading.origin(offset + match.start(), offset + match.end())
-            kind = "own" if original[start : start + 1].isupper() else "third"
+            kind = "own" if _capitalised(reading, original, offset + match.start()) else "third"
         tied = bool(language.preposition_before.search(sentence[: match.start()]))
         refs.append(_Ref(kind, offset + match.start(), offset + match.end(), tied))
     return refs

@@ -131,7 +131,8 @@ def test_the_guard_lets_ordinary_replies_through(text):
 
 
 def test_the_guard_reads_the_html_part_too():
-    assert _check("Thank you.", html="<p>About quick&#112;ay_dev&#39;s profile</p>") is not None
+    html = "<p>About quick&#112;ay_dev&#39;s profile</p>"
+    assert _check("Thank you.", html=html) == "It mentions the reported member (QuickPay_Dev)."
 
 
 def test_the_guard_refuses_any_recipient_but_the_owner():
@@ -419,4 +420,4 @@ def test_a_random_username_in_any_disguise_is_refused(username, disguise, word):
     protected = protected_for_ticket(_report(DANA, username), own_domains=[])
     text = f"Thank you {word}, {DISGUISE[disguise](username)} is being looked at."
     refusal = check_outbound(Draft(REPORTER, "s", text), protected)
-    assert refusal is not None and refusal.rule == "identifier", (disguise, text)
+    assert refusal.rule == "identifier", (disguise, text)
