@@ -121,7 +121,7 @@ def check_outbound(draft: Draft, protected: Protected) -> Refusal | None:
 
 def check_wording(text: str) -> Refusal | None:
     """The outcome rule alone, for text that names nobody yet (a canned reply's template)."""
-    findings = list(_outcome_findings("reply", text, html_part=False))
+    findings = list(_outcome_findings("reply", text))
     return Refusal(tuple(findings)) if findings else None
 
 
@@ -189,7 +189,7 @@ def _forms(identifier: str) -> list[str]:
     return [identifier, bare] if bare != identifier.strip() else [identifier]
 
 
-def _outcome_findings(part: str, text: str, *, html_part: bool) -> Iterator[Finding]:
+def _outcome_findings(part: str, text: str, *, html_part: bool = False) -> Iterator[Finding]:
     for found in outcomes.disclosures(text, html_part=html_part):
         span = Span(part, found.start, found.end, text[found.start : found.end])
         yield Finding("outcome", OUTCOME_REASON, (span,), outcomes.suggestion(found.language))

@@ -14,6 +14,7 @@ from helpdesk.mail.privacy import (
     Protected,
     check_outbound,
     check_wording,
+    protected_for_account,
     protected_for_ticket,
 )
 from helpdesk.mail.spelling import normalise, read, spelled_in
@@ -334,6 +335,7 @@ NOTE_WORDS = "linked to three earlier reports account suspended pending the paym
         (" ".join(NOTE_WORDS.split()[-6:]), True),  # the last window
         (" ".join(NOTE_WORDS.split()[:5]), False),
         (" ".join(NOTE_WORDS.split()[1:6]), False),
+        (" ".join(NOTE_WORDS.split()[-5:]), False),  # the end of the note, five words
     ],
 )
 def test_a_note_is_quoted_from_six_consecutive_words_on(quoted, refused):
@@ -421,3 +423,75 @@ def test_a_random_username_in_any_disguise_is_refused(username, disguise, word):
     text = f"Thank you {word}, {DISGUISE[disguise](username)} is being looked at."
     refusal = check_outbound(Draft(REPORTER, "s", text), protected)
     assert refusal.rule == "identifier", (disguise, text)
+
+
+# --- each part of what the outbox knows ends up protected -------------------------------------
+
+
+def test_every_report_about_the_member_adds_its_spellings_and_the_context_link_counts():
+    first = _report(DANA, "QuickPay_Dev", notes=("Checked the payout logs twice.",))
+    first.context_url = "https://marketplace.example/workrooms/48213"
+    first.messages.append(Message(kind=MessageKind.REPLY, body="Thanks, we are on it."))
+    other = _report(DANA, "https://marketplace.example/freelancers/~qp-dev")
+    protected = protected_for_ticket(
+        first, own_domains=["helpdesk.example", ""], known_users=[ZOE], other_reports=[other]
+    )
+    assert {
+        "QuickPay_Dev",
+        "https://marketplace.example/freelancers/~qp-dev",
+        "qp-dev",
+        "https://marketplace.example/workrooms/48213",
+        "Zoë Strauß-Müller",
+    } <= set(protected.identifiers)
+    assert protected.notes == ("Checked the payout logs twice.",)  # notes only, not replies
+    assert protected.own_domains == frozenset({"helpdesk.example"})
+    assert protected.owner == REPORTER and protected.owner_role == "the ticket's reporter"
+
+
+def test_a_name_part_the_reporter_shares_is_not_protected_alone():
+    reporter = User(email=REPORTER, display_name="Dana Müller")
+    protected = protected_for_ticket(_report(reporter, "qp"), own_domains=[], known_users=[ZOE])
+    assert "Strauß" in protected.identifiers and "Müller" not in protected.identifiers
+
+
+def test_account_mail_goes_to_the_owner_alone_and_may_show_our_addresses():
+    protected = protected_for_account(DANA, own_domains=["helpdesk.example", ""])
+    assert protected == Protected(
+        owner=REPORTER,
+        owner_role="the account's owner",
+        own_domains=frozenset({"helpdesk.example"}),
+    )
+    refusal = check_outbound(Draft("zoe@mail.example", "s", "Hello."), protected)
+    assert refusal.rule == "recipient"
+    assert refusal.reason == "It is addressed to zoe@mail.example, who is not the account's owner."
+
+
+@pytest.mark.parametrize(("local", "protected"), [("abcde", True), ("abcd", False)])
+def test_an_address_names_its_owner_from_five_letters_before_the_at(local, protected):
+    user = User(id=9, email=f"{local}@mail.example", display_name="X")
+    identifiers = protected_for_ticket(_report(DANA, "qp"), own_domains=[], known_users=[user])
+    assert (local in identifiers.identifiers) is protected
+
+
+def test_a_link_found_whole_is_one_span_not_also_the_link_without_its_scheme():
+    refusal = check_outbound(Draft(REPORTER, "s", f"See {PROFILE_URL} now."), KNOWN)
+    assert [span.text for span in refusal.findings[0].spans] == [PROFILE_URL]
+
+
+def test_a_short_note_leaks_from_twelve_characters_on():
+    protected = Protected(owner=REPORTER, notes=("Escalate now", "a b c d e f"))
+    refusal = check_outbound(Draft(REPORTER, "s", "We will escalate now."), protected)
+    assert refusal.reason == "It contains text from an internal note."
+    assert check_outbound(Draft(REPORTER, "s", "As in a b c d e f."), protected) is None
+
+
+def test_an_outcome_hidden_between_tags_is_read_in_the_html_part():
+    html = "<p><span>the</span><span>member</span> has been banned</p>"
+    refusal = check_outbound(Draft(REPORTER, "s", "Thank you.", html), Protected(owner=REPORTER))
+    assert [(f.rule, s.part) for f in refusal.findings for s in f.spans] == [("outcome", "html")]
+    assert check_wording(html) is None  # a canned reply is plain text: the tags show
+
+
+def test_a_canned_wording_is_located_in_the_reply():
+    (span,) = check_wording("Hi. We banned the client.").spans
+    assert (span.part, span.start, span.end) == ("reply", 4, 24)
