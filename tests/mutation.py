@@ -21,7 +21,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIED = ("helpdesk", "tests", "templates", "static", "migrations", "wsgi.py", "pyproject.toml")
-GUARD_TESTS = ("tests/outbound/test_privacy.py", "tests/outbound/test_outcomes.py")
+GUARD_TESTS = (
+    "tests/outbound/test_privacy.py",
+    "tests/outbound/test_outcomes.py",
+    "tests/outbound/test_guard_eval.py",
+)
 GROUPS = (
     (
         (

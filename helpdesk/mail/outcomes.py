@@ -282,7 +282,9 @@ def _refs(
 
 
 def _words(fragment: str) -> str:
-    return rf"(?<![\w'])(?:{fragment})(?![\w'])"
+    """Whole words: not inside another, nor a contraction's part ("l'" of "l'utente"), but
+    within quotes ('their account')."""
+    return rf"(?<!\w)(?<!\w')(?:{fragment})(?!\w)(?!'\w)"
 
 
 @cache

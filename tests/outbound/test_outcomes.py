@@ -113,3 +113,23 @@ def test_wording_alone_is_checked_for_canned_replies():
 def test_every_language_offers_a_suggestion_that_passes_the_guard():
     for language, words in LANGUAGES.items():
         assert outcomes.disclosures(words["suggestion"]) == [], language
+
+
+def test_the_sentence_span_leaves_out_the_spaces_around_it():
+    text = "Thanks.   \n The member was warned \n\n"
+    (found,) = outcomes.disclosures(text)
+    assert text[found.start : found.end] == "The member was warned"
+    assert text[slice(*found.trigger)] == "warned"
+
+
+def test_typographic_apostrophes_read_as_plain_ones():
+    assert outcomes.disclosures("We\u2019ve banned the client.")[0].target == "the client"
+    assert outcomes.disclosures("\u2018Their account\u2019 was suspended.")[0].target == (
+        "their account"
+    )
+
+
+def test_what_we_cannot_share_ends_at_a_new_clause():
+    assert outcomes.disclosures("We can't share whether they were banned") == []
+    (found,) = outcomes.disclosures("We can't share any details, but they were banned.")
+    assert found.target == "they"

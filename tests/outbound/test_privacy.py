@@ -495,3 +495,32 @@ def test_an_outcome_hidden_between_tags_is_read_in_the_html_part():
 def test_a_canned_wording_is_located_in_the_reply():
     (span,) = check_wording("Hi. We banned the client.").spans
     assert (span.part, span.start, span.end) == ("reply", 4, 24)
+
+
+def test_each_character_read_remembers_where_it_was_written():
+    written = "a&#95;b\n\n\n c%41"
+    reading = read(written)
+    assert reading.text == "a_b\n\nca"
+    assert [written[s:e] for s, e in zip(reading.starts, reading.ends, strict=True)] == [
+        "a",
+        "&#95;",
+        "b",
+        "\n",
+        "\n",
+        "c",
+        "%41",
+    ]
+    assert reading.origin(1, 3) == (1, 7)
+
+
+@pytest.mark.parametrize(
+    ("written", "read_as"),
+    [("ﬁle ǆ", "file dz"), ("50%ff off", "5o\ufffd off"), ("%C3%A9t%C3%A9", "ete")],
+)
+def test_ligatures_split_and_broken_percent_bytes_do_not_stop_the_reading(written, read_as):
+    assert normalise(written) == read_as
+
+
+def test_the_confusables_table_is_tr39s():
+    assert normalise("\u0430\u0435\u043e\u0440\u0441 \u0391 \u2170 \U0001d5ba") == "aeopc a i a"
+    assert normalise("rn m") == "rn rn"  # TR39 reads "m" as "rn", both ways
