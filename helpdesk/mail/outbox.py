@@ -210,26 +210,31 @@ def _protected_for_ticket(ticket: Ticket) -> privacy.Protected:
         ticket,
         own_domains=addresses.own_domains(),
         known_users=reported_accounts(ticket),
-        other_reports=_other_reports(ticket),
+        other_spellings=_other_spellings(ticket),
     )
 
 
-def _other_reports(ticket: Ticket) -> list[Ticket]:
-    """Every other report about the same member: each may spell them another way."""
+def _other_spellings(ticket: Ticket) -> list[str]:
+    """How the other reports about the same member name them: each may spell them another
+    way. Distinct values only, however many reports there are."""
     if not ticket.reported_key:
         return []
-    query = select(Ticket).where(Ticket.reported_key == ticket.reported_key, Ticket.id != ticket.id)
-    return list(db.session.scalars(query))
+    query = (
+        select(Ticket.reported_member, Ticket.reported_profile_url)
+        .where(Ticket.reported_key == ticket.reported_key, Ticket.id != ticket.id)
+        .distinct()
+    )
+    return [value for row in db.session.execute(query) for value in row if value]
 
 
 def reported_accounts(ticket: Ticket) -> list[User]:
-    """The reported member's accounts here: members whose marketplace id is what a report
-    about them names (a username, or the id in a profile link such as /freelancers/~01f3c).
-    Found when mail is written, not when the report was, so an account linked later counts."""
-    keys = {ticket.reported_key} | {report.reported_key for report in _other_reports(ticket)}
-    names = {prefix + key for key in keys if key for prefix in ("", "~", "@")}
-    if not names:
+    """The reported member's accounts here: members whose marketplace id is what the reports
+    about them name (the username, or the id in a profile link such as /freelancers/~01f3c),
+    found when mail is written rather than when the report was, so that an account linked
+    later counts too."""
+    if not ticket.reported_key:
         return []
+    names = [prefix + ticket.reported_key for prefix in ("", "~", "@")]
     query = select(User).where(
         func.lower(User.marketplace_id).in_(names),
         User.role == Role.MEMBER,

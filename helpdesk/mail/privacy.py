@@ -246,16 +246,14 @@ def protected_for_ticket(
     *,
     own_domains: Iterable[str],
     known_users: Iterable[User] = (),
-    other_reports: Iterable[Ticket] = (),
+    other_spellings: Iterable[str | None] = (),
 ) -> Protected:
-    """What mail about a ticket must not reveal: every spelling and link of the reported member
-    in this report and in `other_reports` about them (same reported_key), and, for each of
-    `known_users` (their accounts here), its email, display name and the name's distinctive
-    parts, marketplace id and account id."""
-    identifiers: list[str | None] = []
-    for report in (ticket, *other_reports):
-        identifiers += [report.reported_member, report.reported_key, report.reported_profile_url]
-    identifiers.append(ticket.context_url)
+    """What mail about a ticket must not reveal: how this report names the reported member,
+    its context link, `other_spellings` (names and links from the other reports about them,
+    same reported_key), and, for each of `known_users` (their accounts here), its email,
+    display name and the name's distinctive parts, marketplace id and account id."""
+    identifiers = [ticket.reported_member, ticket.reported_key, ticket.reported_profile_url]
+    identifiers += [ticket.context_url, *other_spellings]
     member_ids = []
     reporter_name = ticket.reporter.display_name
     for user in known_users:

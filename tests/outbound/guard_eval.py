@@ -35,7 +35,8 @@ def load() -> dict:
 
 
 def protected_for(member: dict, reporter: dict) -> Protected:
-    """What the outbox knows of this member, built by the guard's own function."""
+    """What the outbox knows of this member (a report by username, another by profile link,
+    their account here), built by the guard's own function."""
     dana = User(email=reporter["email"], display_name=reporter["display_name"])
     account = User(
         id=member["account_id"],
@@ -43,12 +44,11 @@ def protected_for(member: dict, reporter: dict) -> Protected:
         display_name=member["display_name"],
         marketplace_id=member["marketplace_id"],
     )
-    by_name, by_link = (
-        _report(dana, member["reported_member"]),
-        _report(dana, member["profile_url"]),
-    )
     return protected_for_ticket(
-        by_name, own_domains=OWN_DOMAINS, known_users=[account], other_reports=[by_link]
+        _report(dana, member["reported_member"]),
+        own_domains=OWN_DOMAINS,
+        known_users=[account],
+        other_spellings=[member["profile_url"]],
     )
 
 

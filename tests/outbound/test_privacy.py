@@ -54,13 +54,13 @@ ZOE = User(
     display_name="Zoë Strauß-Müller",
     marketplace_id="~01f3c9a2",
 )
-# A reported party named by username in this report and by profile link in another, who also
+# A reported party named by username in this report and otherwise in others, who also
 # has an account here: every way of naming them, as the outbox gathers it.
 KNOWN = protected_for_ticket(
     _report(DANA, USERNAME, notes=(NOTE,)),
     own_domains=["helpdesk.example"],
     known_users=[ZOE],
-    other_reports=[_report(DANA, PROFILE_URL)],
+    other_spellings=[PROFILE_URL, "jane.doe-design"],
 )
 SAFE_TEXT = (
     "thank you for your report we reviewed it and will look into what happened "
@@ -432,14 +432,13 @@ def test_every_report_about_the_member_adds_its_spellings_and_the_context_link_c
     first = _report(DANA, "QuickPay_Dev", notes=("Checked the payout logs twice.",))
     first.context_url = "https://marketplace.example/workrooms/48213"
     first.messages.append(Message(kind=MessageKind.REPLY, body="Thanks, we are on it."))
-    other = _report(DANA, "https://marketplace.example/freelancers/~qp-dev")
+    other = "https://marketplace.example/freelancers/~qp-dev"
     protected = protected_for_ticket(
-        first, own_domains=["helpdesk.example", ""], known_users=[ZOE], other_reports=[other]
+        first, own_domains=["helpdesk.example", ""], known_users=[ZOE], other_spellings=[other]
     )
     assert {
         "QuickPay_Dev",
         "https://marketplace.example/freelancers/~qp-dev",
-        "qp-dev",
         "https://marketplace.example/workrooms/48213",
         "Zoë Strauß-Müller",
     } <= set(protected.identifiers)
