@@ -34,7 +34,8 @@ ENGLISH = {
     r"|deactivating|disable|disabling|restrict|restricting|limit|limiting|warn|warning|close"
     r"|closing|delete|deleting|block|blocking|lock|locking|bar|barring|expel|expelling"
     r"|kick (?:off|out)|penali[sz]e|sanction|reinstate|restore|unban|unblock|lift|deal with"
-    r"|take down|shut down|(?:take|took|taken|taking|takes) (?:\w+ ){0,2}(?:action|actions"
+    r"|take down|shut down|(?:take|took|taken|taking)(?= (?:[\w']+ ){1,4}(?:offline|down)\b)"
+    r"|(?:take|took|taken|taking|takes) (?:\w+ ){0,2}(?:action|actions"
     r"|measures|steps|enforcement) against",
     "we_verbs": r"(?!)",
     "nouns": r"ban|bans|suspension|warning|final warning|restriction|restrictions|removal"
@@ -58,7 +59,8 @@ ENGLISH = {
     r"|portfolio|review|reviews|content|message|messages|photos|offer|proposal)(?:'s)?"
     r"(?: (?:you|that you) (?:reported|mentioned|flagged|named|told us about))?"
     r"|(?:their|his|her|its) (?:account|profile|access|listing|posting|posts?|gig|review"
-    r"|reviews|content|messages?|membership|ability)|they|them|he|him|she|they're|they've"
+    r"|reviews|content|messages?|messaging|membership|ability|listings|payouts|withdrawals)"
+    r"|they|them|he|him|she|they're|they've"
     r"|he's|she's|the person you reported|the account you reported|the member you reported"
     r"|the other party|this user|that user|the reported (?:account|member|user|freelancer"
     r"|client|person|profile)|[\w.-]+'s (?:account|profile|listing|posting|access|membership"

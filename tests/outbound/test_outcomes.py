@@ -23,6 +23,8 @@ DISCLOSING = [
     ("en", "Following your report the member has been banned.", "the member"),
     ("en", "They will be banned if they do it again.", "they"),
     ("en", "The restriction on their account has been lifted.", "their account"),
+    ("en", "We've taken the freelancer's profile offline.", "the freelancer's"),
+    ("en", "Their messaging has been restricted for 7 days.", "their messaging"),
     ("fr", "Nous l'avons banni de la plateforme.", "l'avons"),
     (
         "fr",
@@ -57,6 +59,8 @@ SAFE = [
     "Hemos cerrado el ticket duplicado.",
     "Non possiamo dirti se l'account dell'altro utente è stato sospeso.",
     "Thank you for warning us about this.",
+    "We took the member's messages into account.",
+    "We have taken the time to read it all down to the last line.",
 ]
 
 
