@@ -9,7 +9,7 @@ PORT ?= 5000
 .DEFAULT_GOAL := help
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ bench: venv ## Run every benchmark, print one table (PostgreSQL: DATABASE_URL; B
 chaos: venv ## Break things on purpose (kills, outages, full disk) and print the figures
 	$(BIN)/pytest tests/reliability -m reliability -s
 
+guard-report: venv ## Print the privacy guard's precision and recall by disguise and language
+	$(BIN)/python -m tests.outbound.guard_eval
+
+mutation: venv ## Mutation-test the guard, signing, workflow, routing (MODULES=... for some)
+	$(BIN)/python -m tests.mutation $(MODULES)
+
 lint: venv ## Check style with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check helpdesk tests bench wsgi.py migrations/env.py
@@ -42,4 +48,4 @@ fmt: venv ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format helpdesk tests bench wsgi.py migrations/env.py
 
-.PHONY: help venv run test bench chaos lint fmt
+.PHONY: help venv run test bench chaos guard-report mutation lint fmt

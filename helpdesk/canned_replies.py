@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from . import audit, tickets, workflow
 from .database import db
 from .errors import InvalidInput, NotAllowed
+from .mail import privacy
 from .models import CannedReply, Message, Priority, Status, Ticket, User
 from .permissions import Permission, allows, require
 from .reporter_view import TEAM_NAME, first_name, public_facts
@@ -80,7 +81,8 @@ def _render(body: str, context: dict[str, str]) -> str:
 
 
 def check_body(body: str) -> None:
-    """Refuse unknown placeholders and anything the sandbox will not run, at save time."""
+    """Refuse unknown placeholders, anything the sandbox will not run, and an outcome
+    statement in the text filled in with sample values, at save time."""
     try:
         names = meta.find_undeclared_variables(_sandbox.parse(body))
     except TemplateError as error:
@@ -92,7 +94,19 @@ def check_body(body: str) -> None:
         raise InvalidInput(
             {"body": [f"Unknown placeholder {', '.join(unknown)}. Use only: {known}."]}
         )
-    _render(body, SAMPLE_CONTEXT)
+    _check_wording(_render(body, SAMPLE_CONTEXT))
+
+
+def _check_wording(sample: str) -> None:
+    """A canned reply is sent again and again: refuse one that states an outcome for another
+    member's account (P2) when it is saved, with the privacy guard's reason and a neutral
+    wording. Names cannot be checked yet: no placeholder holds one, and the guard checks each
+    reply made from it when it is sent."""
+    refusal = privacy.check_wording(sample)
+    if refusal is not None:
+        said = refusal.spans[0].text
+        message = f"“{said}”: {refusal.reason} For example: “{refusal.suggestion}”"
+        raise InvalidInput({"body": [message]})
 
 
 def _check(data: CannedReplyInput) -> None:

@@ -60,12 +60,24 @@ class MailBlocked(DomainError):
     Raised for an agent's reply, which is then not posted: the caller rolls back, keeps the
     refusal with `outbox.record_blocked(error, actor)`, commits, and shows the agent their text
     with the reason. `blocked` holds the refused mail's fields for that record.
+
+    `refusal` (a mail.privacy.Refusal) is what to show: `.findings`, each with `.rule`,
+    `.reason`, `.spans` and `.suggestion`. A span whose part is "reply" locates the finding in
+    the agent's own text (start and end offsets in the body they posted), to highlight there;
+    the suggestion is a neutral wording to insert in place of the span.
     """
 
-    def __init__(self, reason: str, blocked: dict):
+    def __init__(self, reason: str, blocked: dict, refusal=None):
         self.reason = reason
         self.blocked = blocked
+        self.refusal = refusal
         super().__init__(reason)
+
+    @property
+    def reply_spans(self) -> list:
+        """The spans found in the agent's own text, in order."""
+        spans = self.refusal.spans if self.refusal else ()
+        return sorted((s for s in spans if s.part == "reply"), key=lambda s: s.start)
 
 
 class ResetLinkInvalid(DomainError):

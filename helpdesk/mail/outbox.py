@@ -24,7 +24,16 @@ from sqlalchemy import func, select
 from .. import audit, signing
 from ..database import db, utcnow
 from ..errors import MailBlocked
-from ..models import MailKind, MailStatus, Message, MessageKind, OutboundMail, Ticket, User
+from ..models import (
+    MailKind,
+    MailStatus,
+    Message,
+    MessageKind,
+    OutboundMail,
+    Role,
+    Ticket,
+    User,
+)
 from . import addresses, privacy
 from .kinds import About, Audience, spec
 
@@ -74,9 +83,9 @@ def enqueue(
     about = About(ticket, message, user, reset_url, invite_url)
     mail.recipient = to or owner.email
     mail.subject, mail.body_text, mail.body_html = _render(kind, spec(kind).context(about))
-    reason = header_problem(mail) or privacy.check_outbound(_draft(mail), protected)
-    if reason:
-        return _refuse(mail, reason, actor)
+    refusal = _header_refusal(mail) or privacy.check_outbound(_draft(mail, message), protected)
+    if refusal:
+        return _refuse(mail, refusal, actor)
     _give_thread_id(mail, message)
     if _over_hourly_limit(kind, mail.recipient):
         mail.status, mail.reason = MailStatus.SUPPRESSED, _limit_reason()
@@ -116,18 +125,18 @@ def record_blocked(blocked: MailBlocked, actor: User | None) -> OutboundMail:
     db.session.add(mail)
     db.session.flush()
     ticket = db.session.get(Ticket, mail.ticket_id) if mail.ticket_id else None
-    _audit_blocked(mail, actor, ticket)
+    _audit_blocked(mail, actor, ticket, blocked.refusal)
     return mail
 
 
-def _refuse(mail: OutboundMail, reason: str, actor: User | None) -> OutboundMail:
-    log.warning("%s refused by the privacy guard: %s", mail.kind, reason)
+def _refuse(mail: OutboundMail, refusal: privacy.Refusal, actor: User | None) -> OutboundMail:
+    log.warning("%s refused by the privacy guard: %s", mail.kind, refusal.reason)
     if mail.kind is MailKind.AGENT_REPLY:
-        raise MailBlocked(reason, blocked=_blocked_fields(mail))
-    mail.status, mail.reason = MailStatus.BLOCKED, reason
+        raise MailBlocked(refusal.reason, blocked=_blocked_fields(mail), refusal=refusal)
+    mail.status, mail.reason = MailStatus.BLOCKED, refusal.reason
     db.session.add(mail)
     db.session.flush()
-    _audit_blocked(mail, actor, mail.ticket)
+    _audit_blocked(mail, actor, mail.ticket, refusal)
     return mail
 
 
@@ -141,7 +150,12 @@ def _blocked_fields(mail: OutboundMail) -> dict:
     return fields
 
 
-def _audit_blocked(mail: OutboundMail, actor: User | None, ticket: Ticket | None) -> None:
+def _audit_blocked(
+    mail: OutboundMail,
+    actor: User | None,
+    ticket: Ticket | None,
+    refusal: privacy.Refusal | None,
+) -> None:
     target = None if ticket else f"user:{mail.user_id}"
     audit.record(
         actor,
@@ -150,7 +164,13 @@ def _audit_blocked(mail: OutboundMail, actor: User | None, ticket: Ticket | None
         target=target,
         kind=mail.kind.value,
         reason=mail.reason,
+        rules=sorted({finding.rule for finding in refusal.findings}) if refusal else [],
     )
+
+
+def _header_refusal(mail: OutboundMail) -> privacy.Refusal | None:
+    problem = header_problem(mail)
+    return privacy.Refusal((privacy.Finding("header", problem),)) if problem else None
 
 
 def header_problem(mail: OutboundMail) -> str | None:
@@ -167,8 +187,11 @@ def unsafe_header(value: str) -> bool:
     return _HEADER_CONTROL.search(value) is not None or "=?" in value
 
 
-def _draft(mail: OutboundMail) -> privacy.Draft:
-    return privacy.Draft(mail.recipient, mail.subject, mail.body_text, mail.body_html)
+def _draft(mail: OutboundMail, message: Message | None) -> privacy.Draft:
+    """The mail for the guard; an agent's reply also as they typed it, so that what the guard
+    finds can be shown in their own text."""
+    reply = message.body if mail.kind is MailKind.AGENT_REPLY and message else None
+    return privacy.Draft(mail.recipient, mail.subject, mail.body_text, mail.body_html, reply)
 
 
 def _render(kind: MailKind, context: dict) -> tuple[str, str, str | None]:
@@ -183,12 +206,41 @@ def _render(kind: MailKind, context: dict) -> tuple[str, str, str | None]:
 
 
 def _protected_for_ticket(ticket: Ticket) -> privacy.Protected:
-    # A ticket links no reported account yet; when the model gains Ticket.reported_user, the
-    # guard also protects that account's email, name and id.
-    known_user = getattr(ticket, "reported_user", None)
     return privacy.protected_for_ticket(
-        ticket, own_domains=addresses.own_domains(), known_user=known_user
+        ticket,
+        own_domains=addresses.own_domains(),
+        known_users=reported_accounts(ticket),
+        other_spellings=_other_spellings(ticket),
     )
+
+
+def _other_spellings(ticket: Ticket) -> list[str]:
+    """How the other reports about the same member name them: each may spell them another
+    way. Distinct values only, however many reports there are."""
+    if not ticket.reported_key:
+        return []
+    query = (
+        select(Ticket.reported_member, Ticket.reported_profile_url)
+        .where(Ticket.reported_key == ticket.reported_key, Ticket.id != ticket.id)
+        .distinct()
+    )
+    return [value for row in db.session.execute(query) for value in row if value]
+
+
+def reported_accounts(ticket: Ticket) -> list[User]:
+    """The reported member's accounts here: members whose marketplace id is what the reports
+    about them name (the username, or the id in a profile link such as /freelancers/~01f3c),
+    found when mail is written rather than when the report was, so that an account linked
+    later counts too."""
+    if not ticket.reported_key:
+        return []
+    names = [prefix + ticket.reported_key for prefix in ("", "~", "@")]
+    query = select(User).where(
+        func.lower(User.marketplace_id).in_(names),
+        User.role == Role.MEMBER,
+        User.id != ticket.reporter_id,
+    )
+    return list(db.session.scalars(query))
 
 
 def _message_domain() -> str:

@@ -5,28 +5,26 @@ Unicode disguises."""
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
-from helpdesk import canned_replies, password_reset, registration, reporter_view, seed, tickets
-from helpdesk.database import db
-from helpdesk.errors import MailBlocked
-from helpdesk.mail import addresses, outbox, sender
-from helpdesk.mail.privacy import Draft, Protected, check_outbound, normalise
+from helpdesk.mail.name_words import distinctive_parts
+from helpdesk.mail.privacy import (
+    Draft,
+    Protected,
+    check_outbound,
+    check_wording,
+    protected_for_account,
+    protected_for_ticket,
+)
+from helpdesk.mail.spelling import normalise, read, spelled_in
 from helpdesk.models import (
-    AuditEvent,
-    MailKind,
-    MailStatus,
     Message,
     MessageKind,
-    OutboundMail,
     Ticket,
     User,
 )
-
-from ..factories import make_ticket, make_user
-from .mailserver import MailServer, everything_in, folded
+from helpdesk.reported import parse_reported_party
 
 pytestmark = pytest.mark.p4  # every test here guards the privacy guard
 
@@ -36,13 +34,33 @@ CONTEXT_URL = "https://marketplace.example/workrooms/48213"
 NOTE = "Linked to three earlier reports; account suspended pending the payments review."
 REPORTER = "dana@example.org"
 
-# A reported party who also has an account here: every way of naming them.
-KNOWN = Protected(
-    owner=REPORTER,
-    identifiers=(USERNAME, PROFILE_URL, "zoe.mueller@mail.example", "Zoë Strauß-Müller"),
-    member_ids=(4242,),
-    notes=(NOTE,),
-    own_domains=frozenset({"helpdesk.example"}),
+
+def _report(reporter: User, reported: str, notes: tuple[str, ...] = ()) -> Ticket:
+    """A report (not stored) about `reported`, with internal notes."""
+    party = parse_reported_party(reported)
+    return Ticket(
+        reporter=reporter,
+        reported_member=party.member,
+        reported_profile_url=party.profile_url,
+        reported_key=party.key,
+        messages=[Message(kind=MessageKind.NOTE, body=note) for note in notes],
+    )
+
+
+DANA = User(email=REPORTER, display_name="Dana Whitfield")
+ZOE = User(
+    id=4242,
+    email="zoe.mueller@mail.example",
+    display_name="Zoë Strauß-Müller",
+    marketplace_id="~01f3c9a2",
+)
+# A reported party named by username in this report and otherwise in others, who also
+# has an account here: every way of naming them, as the outbox gathers it.
+KNOWN = protected_for_ticket(
+    _report(DANA, USERNAME, notes=(NOTE,)),
+    own_domains=["helpdesk.example"],
+    known_users=[ZOE],
+    other_spellings=[PROFILE_URL, "jane.doe-design"],
 )
 SAFE_TEXT = (
     "thank you for your report we reviewed it and will look into what happened "
@@ -52,7 +70,9 @@ SAFE_WORDS = SAFE_TEXT.split()
 
 
 def _check(text: str, *, to: str = REPORTER, html: str | None = None) -> str | None:
-    return check_outbound(Draft(to, "About your report HD-7K3QX9MB", text, html), KNOWN)
+    """The guard's reason for refusing `text`, or None."""
+    refusal = check_outbound(Draft(to, "About your report HD-7K3QX9MB", text, html), KNOWN)
+    return str(refusal) if refusal else None
 
 
 # --- the guard, as a pure function ---------------------------------------------------------
@@ -61,28 +81,40 @@ def _check(text: str, *, to: str = REPORTER, html: str | None = None) -> str | N
 def test_normalise_folds_case_width_accents_spacing_and_invisible_characters():
     assert (
         normalise("  ＱｕｉｃｋＰａｙ\u200b_Dev\u00a0\u00a0and\n\tZoe\u0308 ")
-        == "quickpay_dev and zoë"
+        == "quickpay_dev and\nzoe"
     )
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "rule", "found"),
     [
-        "We looked at quickpay_dev's profile.",
-        "See marketplace.example/freelancers/~jane.doe-design for details.",
-        f"See {PROFILE_URL}",
-        "Write to Zoë Strauß-Müller directly.",
-        "Her address is ZOE.MUELLER@MAIL.EXAMPLE.",
-        "The account (member #4242) is under review.",
-        "Profile: https://marketplace.example/users/4242",
-        "Account suspended pending the payments review.",
-        "We saw: linked to three earlier reports; account suspended.",
-        "Contact billing@payments.example about it.",
+        ("We looked at quickpay_dev's profile.", "identifier", "quickpay_dev"),
+        (
+            "See marketplace.example/freelancers/~jane.doe-design for details.",
+            "identifier",
+            "marketplace.example/freelancers/~jane.doe-design",
+        ),
+        (f"See {PROFILE_URL}/", "identifier", PROFILE_URL),
+        (f"See {PROFILE_URL.replace('https://', 'www.')}", "identifier", PROFILE_URL[8:]),
+        ("Write to Zoë Strauß-Müller directly.", "identifier", "Zoë Strauß-Müller"),
+        ("Frau Müller wrote again.", "identifier", "Müller"),
+        ("Her address is ZOE.MUELLER@MAIL.EXAMPLE.", "identifier", "ZOE.MUELLER@MAIL.EXAMPLE"),
+        ("She signs as zoe.mueller on the forum.", "identifier", "zoe.mueller"),
+        ("The account (member #4242) is under review.", "member_id", "member #4242"),
+        ("Profile: https://marketplace.example/users/4242", "member_id", "/4242"),
+        ("Account suspended pending the payments review.", "note", None),
+        ("We saw: linked to three earlier reports; account suspended.", "note", None),
+        ("Contact billing@payments.example about it.", "address", "billing@payments.example"),
     ],
 )
 @pytest.mark.p2
-def test_the_guard_refuses_what_names_the_reported_party_or_leaks(text):
-    assert _check(text) is not None
+def test_the_guard_refuses_what_names_the_reported_party_or_leaks(text, rule, found):
+    refusal = check_outbound(Draft(REPORTER, "About your report", text, reply=text), KNOWN)
+    assert refusal.rule == rule
+    reply_spans = [span for span in refusal.spans if span.part == "reply"]
+    assert reply_spans and all(text[s.start : s.end] == s.text for s in reply_spans)
+    if found is not None:
+        assert reply_spans[0].text == found
 
 
 @pytest.mark.parametrize(
@@ -100,7 +132,8 @@ def test_the_guard_lets_ordinary_replies_through(text):
 
 
 def test_the_guard_reads_the_html_part_too():
-    assert _check("Thank you.", html="<p>About quick&#112;ay_dev&#39;s profile</p>") is not None
+    html = "<p>About quick&#112;ay_dev&#39;s profile</p>"
+    assert _check("Thank you.", html=html) == "It mentions the reported member (QuickPay_Dev)."
 
 
 def test_the_guard_refuses_any_recipient_but_the_owner():
@@ -112,7 +145,7 @@ def test_the_guard_refuses_any_recipient_but_the_owner():
 def test_a_short_note_is_only_matched_when_it_says_something():
     protected = Protected(owner=REPORTER, notes=("ok", "Escalated to legal"))
     draft = Draft(REPORTER, "s", "OK, thanks. We escalated to legal.")
-    assert check_outbound(draft, protected) is not None
+    assert check_outbound(draft, protected).rule == "note"
     assert check_outbound(Draft(REPORTER, "s", "OK, thanks."), protected) is None
 
 
@@ -183,157 +216,310 @@ def test_replies_made_of_ordinary_words_pass(words):
     assert _check(" ".join(words)) is None
 
 
-@pytest.fixture
-def reported_tickets(app):
-    """Two committed reports by Dana, naming the reported member by username and by profile
-    URL, each with the name in the reporter's own text and an internal note: their ids."""
-    with app.app_context():
-        reporter = make_user(email=REPORTER, display_name="Dana Whitfield")
-        agent = make_user("agent", email="agent@helpdesk.example", display_name="Priya Raman")
-        ids = []
-        for reported in (USERNAME, PROFILE_URL):
-            ticket = make_ticket(
-                reporter=reporter,
-                reported=reported,
-                context_url=CONTEXT_URL,
-                description=f"{reported} threatened me in the workroom {CONTEXT_URL}.",
-            )
-            tickets.add_note(agent, ticket, NOTE)
-            ids.append(ticket.id)
-        db.session.commit()
-        return ids
+# --- how the guard reads: one normalisation -------------------------------------------------
 
 
-def _agent() -> User:
-    return db.session.scalar(select(User).where(User.email == "agent@helpdesk.example"))
+@pytest.mark.parametrize(
+    ("written", "read_as"),
+    [
+        ("jane&#95;doe", "jane_doe"),
+        ("jane&#x5F;doe", "jane_doe"),
+        ("jane&lowbar;doe", "jane_doe"),
+        ("jane%5Fdoe", "jane_doe"),
+        ("%6A%61ne_doe", "jane_doe"),
+        ("jane%26%2395%3Bdoe", "jane_doe"),  # "&#95;", URL-encoded: decoded twice
+        ("jane\\u005fdoe", "jane_doe"),
+        ("jane\\x5fdoe", "jane_doe"),
+        ("jane\\tdoe", "jane doe"),
+        ("jane\\ndoe", "jane\ndoe"),
+        ("j\u0430ne_d\u043ee", "jane_doe"),  # Cyrillic a and o
+        ("JANE_D0E", "jane_doe"),
+        ("ｊａｎｅ＿ｄｏｅ", "jane_doe"),
+        ("ja\u200bne\u00ad_doe", "jane_doe"),
+        ("jane \n\n\n doe", "jane\n\ndoe"),
+        ("jane\t \u00a0doe", "jane doe"),
+    ],
+)
+def test_escapes_entities_look_alikes_and_invisible_characters_read_as_what_they_show(
+    written, read_as
+):
+    assert normalise(written) == read_as
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], **QUIET)
-@given(data=st.data())
-def test_every_disguised_identifier_in_an_agent_reply_is_blocked(app, reported_tickets, data):
-    ticket_id, identifier = data.draw(
-        st.sampled_from(list(zip(reported_tickets, (USERNAME, PROFILE_URL), strict=True)))
+def test_a_name_is_spelled_whatever_separates_its_letters_but_only_as_whole_words():
+    reading = read("j a n e _ d o e, Jane Doe and jane\n  doe; not janedoe2 nor xjane_doe.")
+    found = [reading.text[a:b] for a, b in spelled_in(reading, "jane_doe")]
+    assert found == ["j a n e _ d o e", "jane doe", "jane\ndoe"]
+    assert list(spelled_in(reading, "--")) == []
+
+
+def test_tags_are_read_as_spaces_in_the_html_part_only():
+    text = "About <b>quick</b>pay_dev"
+    assert _check("Thank you.", html=text) == "It mentions the reported member (QuickPay_Dev)."
+    html_only = Draft(REPORTER, "s", "Thank you.", text)
+    (span,) = check_outbound(html_only, KNOWN).spans
+    assert (span.part, text[span.start : span.end]) == ("html", "quick</b>pay_dev")
+    assert _check("About quick<i></i>pay_dev.") is None  # as plain text it shows the tags
+
+
+def test_a_username_right_next_to_a_tag_is_found():
+    html = "<p>About<b>quickpay_dev</b>'s profile</p>"
+    refusal = check_outbound(Draft(REPORTER, "s", "Thank you.", html), KNOWN)
+    assert [(s.part, s.text) for s in refusal.spans] == [("html", "quickpay_dev")]
+
+
+# --- what is protected ----------------------------------------------------------------------
+
+
+def test_the_reported_account_adds_its_email_names_and_ids_only_when_known():
+    report = _report(DANA, USERNAME)
+    unknown = protected_for_ticket(report, own_domains=[])
+    known = protected_for_ticket(report, own_domains=[], known_users=[ZOE])
+    assert unknown.identifiers == ("QuickPay_Dev",)
+    assert unknown.member_ids == ()
+    assert known.member_ids == (4242,)
+    assert set(known.identifiers) - set(unknown.identifiers) == {
+        "zoe.mueller@mail.example",
+        "zoe.mueller",
+        "Zoë Strauß-Müller",
+        "~01f3c9a2",
+        "Strauß",
+        "Müller",
+    }
+    assert known.identifiers[0] == "zoe.mueller@mail.example"  # the longest first
+
+
+def test_name_parts_are_protected_when_distinctive_and_not_the_reporters_own():
+    assert distinctive_parts("Zoë Strauß-Müller") == ["Strauß", "Müller"]
+    assert distinctive_parts("Zoë Strauß-Müller", besides="Dana Müller") == ["Strauß"]
+    assert distinctive_parts("Jane Doe") == []  # a common first name and a short word
+    assert distinctive_parts("Quick Pay") == []  # ordinary words
+    assert distinctive_parts("Marco Rossi") == ["Rossi"]
+    assert distinctive_parts("Rossi") == []  # a one-word name is protected whole
+    assert distinctive_parts("Ines Oto") == ["Ines"]  # four letters count, three do not
+
+
+def test_a_role_address_is_not_protected_by_its_local_part():
+    shared = User(id=5, email="info@shop.example", display_name="Shop")
+    protected = protected_for_ticket(
+        _report(DANA, "shop_owner"), own_domains=[], known_users=[shared]
     )
-    reply = data.draw(reply_hiding(identifier))
-    with app.app_context():
-        ticket = db.session.get(Ticket, ticket_id)
-        with pytest.raises(MailBlocked, match="the reported member"):
-            tickets.post_reply(_agent(), ticket, reply)
-        db.session.rollback()
-        replies = select(func.count()).where(Message.kind == MessageKind.REPLY)
-        assert db.session.scalar(replies) == 0
+    assert "info" not in protected.identifiers and "info@shop.example" in protected.identifiers
 
 
-# --- what arrives, through a real SMTP server -------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("See #4242.", True),
+        ("See users/4242 there.", True),
+        ("Member: 4242", True),
+        ("account-4242", True),
+        ("ID 4242", True),
+        ("We answer within 4242 minutes.", False),
+        ("Reference #42420.", False),
+        ("Within 14242 hours.", False),
+    ],
+)
+def test_an_account_number_is_refused_as_one_is_written(text, refused):
+    refusal = check_outbound(Draft(REPORTER, "s", text), KNOWN)
+    assert (refusal.rule if refusal else None) == ("member_id" if refused else None)
 
 
-def _reported_identifiers() -> list[str]:
-    bare_url = PROFILE_URL.removeprefix("https://")
-    return [USERNAME, "jane.doe-design", PROFILE_URL, bare_url, CONTEXT_URL, "workrooms/48213"]
+NOTE_WORDS = "linked to three earlier reports account suspended pending the payments review"
 
 
-def _assert_nothing_names_the_reported_party(server: MailServer) -> None:
-    assert server.received
-    for mail in server.received:
-        seen = folded(everything_in(mail))
-        for identifier in _reported_identifiers():
-            assert folded(identifier) not in seen, (identifier, mail["Subject"])
-        assert folded("suspended pending the payments review") not in seen
-        assert mail["To"] == REPORTER
+@pytest.mark.parametrize(
+    ("quoted", "refused"),
+    [
+        (" ".join(NOTE_WORDS.split()[:6]), True),  # the first window: where the note starts
+        (" ".join(NOTE_WORDS.split()[-6:]), True),  # the last window
+        (" ".join(NOTE_WORDS.split()[:5]), False),
+        (" ".join(NOTE_WORDS.split()[1:6]), False),
+        (" ".join(NOTE_WORDS.split()[-5:]), False),  # the end of the note, five words
+    ],
+)
+def test_a_note_is_quoted_from_six_consecutive_words_on(quoted, refused):
+    protected = Protected(owner=REPORTER, notes=(NOTE,))
+    refusal = check_outbound(Draft(REPORTER, "s", f"Update: {quoted.upper()}!"), protected)
+    assert (refusal.rule if refusal else None) == ("note" if refused else None)
 
 
-@pytest.mark.p2
-def test_no_mail_kind_names_the_reported_party_or_quotes_a_note(
-    app, client, reported_tickets, smtp_server
-):
-    with app.app_context():
-        for ticket_id in reported_tickets:
-            ticket = db.session.get(Ticket, ticket_id)
-            tickets.add_followup(ticket.reporter, ticket, f"{ticket.reported_key} wrote again.")
-            tickets.post_reply(_agent(), ticket, "Thank you, we are reviewing your report.")
-        password_reset.request_reset(REPORTER)
-        registration.request_registration(REPORTER, "Dana")  # registered_again
-        # Invitations and registration links go to new accounts, never to a reporter; one of each
-        # is written to the reporter's account here so that every kind is rendered with the
-        # reported party in the database.
-        reporter = db.session.scalar(select(User).where(User.email == REPORTER))
-        invite_url = addresses.external_url("auth.accept_invite", token="token")
-        outbox.enqueue(MailKind.ACCOUNT_INVITE, user=reporter, actor=None, invite_url=invite_url)
-        outbox.enqueue(MailKind.REGISTRATION, user=reporter, actor=None, invite_url=invite_url)
-        db.session.commit()
-        kinds = db.session.scalars(select(OutboundMail.kind)).all()
-        assert set(kinds) == set(MailKind)
-        assert sender.send_due().sent == len(kinds) == 10
-    _assert_nothing_names_the_reported_party(smtp_server)
+def test_a_note_of_six_words_leaks_only_whole():
+    protected = Protected(owner=REPORTER, notes=("Called the bank about the refund",))
+    whole = Draft(REPORTER, "s", "We called the bank about the refund.")
+    assert check_outbound(whole, protected).rule == "note"
+    assert check_outbound(Draft(REPORTER, "s", "We called the bank about it."), protected) is None
 
 
-@pytest.mark.p2
-def test_no_seeded_canned_reply_names_the_reported_party(app, reported_tickets, smtp_server):
-    defaults = seed.DEFAULT_CANNED_REPLIES
-    assert len(defaults) >= 4, "the seeded canned replies went missing"
-    with app.app_context():
-        for ticket_id in reported_tickets:
-            ticket = db.session.get(Ticket, ticket_id)
-            for canned in defaults:
-                body = getattr(canned, "body", canned)
-                text = canned_replies.render(body, ticket=ticket, agent=_agent())
-                tickets.post_reply(_agent(), ticket, text)  # MailBlocked would fail the test
-        db.session.commit()
-        sender.send_due(batch_size=100)
-    replies = [m for m in smtp_server.received if m["Subject"].startswith("About your report")]
-    assert len(replies) == 2 * len(defaults)
-    _assert_nothing_names_the_reported_party(smtp_server)
+def test_addresses_of_the_owner_and_our_domains_pass_and_others_are_refused():
+    protected = Protected(owner=REPORTER, own_domains=frozenset({"helpdesk.example"}))
+    fine = "Write to support@helpdesk.example or reply from dana@example.org."
+    assert check_outbound(Draft(REPORTER, "s", fine), protected) is None
+    refusal = check_outbound(Draft(REPORTER, "s", "Or ask pay@payments.example."), protected)
+    assert refusal.reason == "It contains another person's email address (pay@payments.example)."
 
 
-def test_mail_to_the_reported_party_or_anyone_but_the_reporter_is_refused(
-    app, reported_tickets, smtp_server
-):
-    with app.app_context():
-        reported = make_user(email="quickpay@members.example", display_name="Quick Pay")
-        ticket = db.session.get(Ticket, reported_tickets[0])
-        for stranger in (reported.email, "someone@example.org"):
-            outbox.enqueue(MailKind.REPORT_RECEIVED, ticket=ticket, actor=None, to=stranger)
-        outbox.enqueue(MailKind.PASSWORD_RESET, user=ticket.reporter, actor=None, to=reported.email)
-        db.session.commit()
-        refused = db.session.scalars(
-            select(OutboundMail).where(OutboundMail.status == MailStatus.BLOCKED)
-        ).all()
-        assert len(refused) == 3
-        assert all("who is not the" in mail.reason for mail in refused)
-        assert "the account's owner" in refused[-1].reason
-        blocked_events = select(func.count()).where(AuditEvent.action == "mail.blocked")
-        assert db.session.scalar(blocked_events) == 3
-        sender.send_due()
-    assert {mail["To"] for mail in smtp_server.received} == {REPORTER}
+def test_a_look_alike_recipient_address_is_another_address():
+    assert _check("Thank you.", to="DANA@EXAMPLE.ORG") is None
+    assert "who is not the ticket's reporter" in _check("Thank you.", to="d\u0430na@example.org")
 
 
-@pytest.mark.p2
-def test_a_reply_quoting_an_internal_note_is_not_posted_and_the_refusal_is_kept(
-    app, reported_tickets, smtp_server
-):
-    with app.app_context():
-        ticket = db.session.get(Ticket, reported_tickets[0])
-        reply = f"Update: {NOTE.lower()} Thank you for your patience."
-        with pytest.raises(MailBlocked) as blocked:
-            tickets.post_reply(_agent(), ticket, reply)
-        db.session.rollback()
-        outbox.record_blocked(blocked.value, _agent())
-        db.session.commit()
+# --- what the agent is shown ----------------------------------------------------------------
 
-        assert str(blocked.value) == "It contains text from an internal note."
-        thread = reporter_view.public_thread(db.session.get(Ticket, reported_tickets[0]))
-        assert [m.kind for m in thread] == [MessageKind.REPORTER]
-        kept = db.session.scalar(
-            select(OutboundMail).where(OutboundMail.status == MailStatus.BLOCKED)
-        )
-        assert (kept.kind, kept.ticket_id, kept.reason) == (
-            MailKind.AGENT_REPLY,
-            reported_tickets[0],
-            "It contains text from an internal note.",
-        )
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "mail.blocked"))
-        assert (event.actor_id, event.ticket_id) == (_agent().id, reported_tickets[0])
-        assert sender.send_due().sent == 2  # the two reports' acknowledgments, nothing more
-    assert not any(
-        folded("account suspended") in folded(everything_in(m)) for m in smtp_server.received
+
+def test_a_refusal_says_why_where_in_each_part_and_what_to_write_instead():
+    reply = "Hello, QuickPay_Dev and quick_pay_dev are the same person."
+    draft = Draft(REPORTER, "About quickpay_dev", f"Hi Dana\n\n{reply}\n", reply=reply)
+    refusal = check_outbound(draft, KNOWN)
+    assert str(refusal) == refusal.reason == "It mentions the reported member (QuickPay_Dev)."
+    assert len(refusal.findings) == 1
+    assert [(s.part, s.text) for s in refusal.spans] == [
+        ("reply", "QuickPay_Dev"),
+        ("reply", "quick_pay_dev"),
+        ("subject", "quickpay_dev"),
+        ("text", "QuickPay_Dev"),
+        ("text", "quick_pay_dev"),
+    ]
+    assert reply[refusal.spans[1].start : refusal.spans[1].end] == "quick_pay_dev"
+    assert refusal.suggestion == "the member you reported"
+
+
+def test_every_rule_broken_is_a_finding_of_its_own():
+    reply = "QuickPay_Dev (member #4242) has been banned."
+    refusal = check_outbound(Draft(REPORTER, "s", reply, reply=reply), KNOWN)
+    assert [f.rule for f in refusal.findings] == ["identifier", "member_id", "outcome"]
+    assert refusal.rule == "identifier"
+    assert refusal.findings[1].suggestion == "the member you reported"
+    assert refusal.findings[2].suggestion.startswith("We have reviewed your report")
+
+
+def test_the_wording_check_passes_neutral_text():
+    assert check_wording("Thanks, we are reviewing your report.") is None
+
+
+# --- random usernames in every disguise (hypothesis) ----------------------------------------
+
+CYRILLIC = dict(zip("aceopxy", "\u0430\u0441\u0435\u043e\u0440\u0445\u0443", strict=True))
+DISGUISE = {
+    "case": str.swapcase,
+    "line break": lambda name: name.replace("_", "\n_", 1),
+    "tab": lambda name: name.replace("_", "\t_", 1),
+    "backslash": lambda name: name.replace("_", "\\_"),
+    "url-encoded": lambda name: name.replace("_", "%5F"),
+    "entity": lambda name: name.replace("_", "&#95;"),
+    "look-alike": lambda name: "".join(CYRILLIC.get(ch, ch) for ch in name),
+    "spaced": " ".join,
+    "full-width": lambda name: "".join(chr(ord(ch) + 0xFEE0) for ch in name),
+    "invisible": "\u200b".join,
+    "words": lambda name: name.replace("_", " ").title(),
+}
+USERNAMES = st.from_regex(r"[a-z][a-z0-9]{2,8}_[a-z0-9]{2,8}", fullmatch=True)
+
+
+@settings(max_examples=300, **QUIET)
+@given(USERNAMES, st.sampled_from(sorted(DISGUISE)), st.sampled_from(SAFE_WORDS))
+def test_a_random_username_in_any_disguise_is_refused(username, disguise, word):
+    protected = protected_for_ticket(_report(DANA, username), own_domains=[])
+    text = f"Thank you {word}, {DISGUISE[disguise](username)} is being looked at."
+    refusal = check_outbound(Draft(REPORTER, "s", text), protected)
+    assert refusal.rule == "identifier", (disguise, text)
+
+
+# --- each part of what the outbox knows ends up protected -------------------------------------
+
+
+def test_every_report_about_the_member_adds_its_spellings_and_the_context_link_counts():
+    first = _report(DANA, "QuickPay_Dev", notes=("Checked the payout logs twice.",))
+    first.context_url = "https://marketplace.example/workrooms/48213"
+    first.messages.append(Message(kind=MessageKind.REPLY, body="Thanks, we are on it."))
+    other = "https://marketplace.example/freelancers/~qp-dev"
+    protected = protected_for_ticket(
+        first, own_domains=["helpdesk.example", ""], known_users=[ZOE], other_spellings=[other]
     )
+    assert {
+        "QuickPay_Dev",
+        "https://marketplace.example/freelancers/~qp-dev",
+        "https://marketplace.example/workrooms/48213",
+        "Zoë Strauß-Müller",
+    } <= set(protected.identifiers)
+    assert protected.notes == ("Checked the payout logs twice.",)  # notes only, not replies
+    assert protected.own_domains == frozenset({"helpdesk.example"})
+    assert protected.owner == REPORTER and protected.owner_role == "the ticket's reporter"
+
+
+def test_a_name_part_the_reporter_shares_is_not_protected_alone():
+    reporter = User(email=REPORTER, display_name="Dana Müller")
+    protected = protected_for_ticket(_report(reporter, "qp"), own_domains=[], known_users=[ZOE])
+    assert "Strauß" in protected.identifiers and "Müller" not in protected.identifiers
+
+
+def test_account_mail_goes_to_the_owner_alone_and_may_show_our_addresses():
+    protected = protected_for_account(DANA, own_domains=["helpdesk.example", ""])
+    assert protected == Protected(
+        owner=REPORTER,
+        owner_role="the account's owner",
+        own_domains=frozenset({"helpdesk.example"}),
+    )
+    refusal = check_outbound(Draft("zoe@mail.example", "s", "Hello."), protected)
+    assert refusal.rule == "recipient"
+    assert refusal.reason == "It is addressed to zoe@mail.example, who is not the account's owner."
+
+
+@pytest.mark.parametrize(("local", "protected"), [("abcde", True), ("abcd", False)])
+def test_an_address_names_its_owner_from_five_letters_before_the_at(local, protected):
+    user = User(id=9, email=f"{local}@mail.example", display_name="X")
+    identifiers = protected_for_ticket(_report(DANA, "qp"), own_domains=[], known_users=[user])
+    assert (local in identifiers.identifiers) is protected
+
+
+def test_a_link_found_whole_is_one_span_not_also_the_link_without_its_scheme():
+    refusal = check_outbound(Draft(REPORTER, "s", f"See {PROFILE_URL} now."), KNOWN)
+    assert [span.text for span in refusal.findings[0].spans] == [PROFILE_URL]
+
+
+def test_a_short_note_leaks_from_twelve_characters_on():
+    protected = Protected(owner=REPORTER, notes=("Escalate now", "a b c d e f"))
+    refusal = check_outbound(Draft(REPORTER, "s", "We will escalate now."), protected)
+    assert refusal.reason == "It contains text from an internal note."
+    assert check_outbound(Draft(REPORTER, "s", "As in a b c d e f."), protected) is None
+
+
+def test_an_outcome_hidden_between_tags_is_read_in_the_html_part():
+    html = "<p><span>the</span><span>member</span> has been banned</p>"
+    refusal = check_outbound(Draft(REPORTER, "s", "Thank you.", html), Protected(owner=REPORTER))
+    assert [(f.rule, s.part) for f in refusal.findings for s in f.spans] == [("outcome", "html")]
+    assert check_wording(html) is None  # a canned reply is plain text: the tags show
+
+
+def test_a_canned_wording_is_located_in_the_reply():
+    (span,) = check_wording("Hi. We banned the client.").spans
+    assert (span.part, span.start, span.end) == ("reply", 4, 24)
+
+
+def test_each_character_read_remembers_where_it_was_written():
+    written = "a&#95;b\n\n\n c%41"
+    reading = read(written)
+    assert reading.text == "a_b\n\nca"
+    assert [written[s:e] for s, e in zip(reading.starts, reading.ends, strict=True)] == [
+        "a",
+        "&#95;",
+        "b",
+        "\n",
+        "\n",
+        "c",
+        "%41",
+    ]
+    assert reading.origin(1, 3) == (1, 7)
+
+
+@pytest.mark.parametrize(
+    ("written", "read_as"),
+    [("ﬁle ǆ", "file dz"), ("50%ff off", "5o\ufffd off"), ("%C3%A9t%C3%A9", "ete")],
+)
+def test_ligatures_split_and_broken_percent_bytes_do_not_stop_the_reading(written, read_as):
+    assert normalise(written) == read_as
+
+
+def test_the_confusables_table_is_tr39s():
+    assert normalise("\u0430\u0435\u043e\u0440\u0441 \u0391 \u2170 \U0001d5ba") == "aeopc a i a"
+    assert normalise("rn m") == "rn rn"  # TR39 reads "m" as "rn", both ways
