@@ -83,3 +83,16 @@ document.addEventListener("submit", (event) => {
   });
   if (subject.value.trim()) lookUp();
 })();
+
+// The privacy guard's suggested wording goes into the reply box with one click; without
+// JavaScript the button stays hidden and the wording can be copied from the page.
+document.querySelectorAll("[data-insert-suggestion]").forEach((button) => {
+  const suggestion = document.getElementById(button.dataset.insertSuggestion);
+  const box = document.getElementById(button.dataset.into);
+  if (!suggestion || !box) return;
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    box.value = suggestion.textContent;
+    box.focus();
+  });
+});

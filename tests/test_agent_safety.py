@@ -1,6 +1,9 @@
 """What an agent's page may not do by accident or by a crafted request: act on a ticket without
 the version it saw, or read and delete another agent's personal canned reply."""
 
+import re
+
+import pytest
 from sqlalchemy import select
 
 from helpdesk import canned_replies
@@ -63,3 +66,25 @@ def test_another_agents_personal_reply_cannot_be_read_or_deleted(app, client):
     assert submit(client, f"{page}/{canned_id}/delete", {}, page=page).status_code == 404
     with app.app_context():
         assert db.session.get(CannedReply, canned_id) is not None
+
+
+@pytest.mark.p4
+def test_a_refused_reply_shows_the_rule_the_words_and_a_neutral_wording(app, client):
+    _logged_in_agent(app, client)
+    with app.app_context():
+        ticket = make_ticket(reported="jane_doe")
+        db.session.commit()
+        reference = ticket.reference
+    page = f"/agent/tickets/{reference}"
+    text = "Thank you. We looked at Jane\\_Doe's messages and will follow up."
+
+    response = submit(client, f"{page}/reply", {"body": text, "version": "1"}, page=page)
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Why the privacy guard refused this reply" in html
+    assert "<mark>Jane\\_Doe</mark>" in html
+    assert 'id="guard-suggestion"' in html
+    suggestion = re.search(r'id="guard-suggestion" class="guard-text">([^<]*)<', html).group(1)
+    assert "Jane" not in suggestion and suggestion.startswith("Thank you. We looked at ")
+    assert text.replace("'", "&#39;") in html  # the agent's text stays in the box

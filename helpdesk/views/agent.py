@@ -17,6 +17,7 @@ from ..reporter_view import label_for
 from ..tickets import TicketChanges
 from ..workflow import TRANSITIONS
 from .access import agent_required, safe_next
+from .guard_view import guard_view
 from .transactions import transaction
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -142,7 +143,9 @@ def ticket(reference: str):
     return _render_ticket(ticket, drafts)
 
 
-def _render_ticket(ticket: Ticket, drafts: dict, error: str | None = None, status: int = 200):
+def _render_ticket(
+    ticket: Ticket, drafts: dict, error: str | None = None, status: int = 200, guard=None
+):
     return render_template(
         "agent/ticket.html",
         ticket=ticket,
@@ -156,6 +159,7 @@ def _render_ticket(ticket: Ticket, drafts: dict, error: str | None = None, statu
         canned=canned_replies.available_to(current_user, request.args.get("canned_q", "")),
         drafts=drafts,
         error=error,
+        guard=guard,
         describe=audit.describe_change,
         mail_origins=inbound_log.mail_origins([message.id for message in ticket.messages]),
     ), status
@@ -223,7 +227,8 @@ def act(reference: str, action: str):
         with transaction():
             outbox.record_blocked(done.refusal, current_user)
         message = f"Not sent: the privacy guard refused this reply. {done.refusal.reason}"
-        return _render_ticket(_ticket_or_404(reference), _kept_text(), message, 422)
+        guard = guard_view(done.refusal, request.form.get("body", ""))
+        return _render_ticket(_ticket_or_404(reference), _kept_text(), message, 422, guard)
     if not done.ok:
         status = 409 if isinstance(done.refusal, StaleTicket) else 422
         message = done.refusal.messages if isinstance(done.refusal, InvalidInput) else done.refusal
