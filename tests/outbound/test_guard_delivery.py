@@ -305,7 +305,9 @@ def test_an_account_linked_after_the_report_is_protected_too(app, reported_membe
             tickets.post_reply(agent, ticket, reply)
 
 
-def test_the_reported_account_is_found_by_a_marketplace_id_that_is_the_reported_key(app, reported_member):
+def test_the_reported_account_is_found_by_a_marketplace_id_that_is_the_reported_key(
+    app, reported_member
+):
     reference, member_id = reported_member
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
