@@ -29,6 +29,7 @@ from .spelling import Reading, read
 _SENTENCE = re.compile(r"(?:[^.!?;:\n]|\n(?!\n))+")
 # What ends "we cannot share whether…": a new clause that may say something again.
 _CONTRAST = re.compile(r",|;|\b(?:but|however|mais|aber|pero|maar|ma|mas|men|jedoch|sin embargo)\b")
+_NOBODY = ("we", "neutral")  # never what an enforcement word is about
 _THIRD = ("third", "we_third")  # "we_third": French "l'avons", "we did it to them"
 _CLASSES = ("neutral", "generic", "we_third", "capitalised_own", "third", "own", "we")
 
@@ -182,7 +183,7 @@ def _we_act(language: _Language, clause: _Clause, match: re.Match) -> bool:
 
 
 def _untied(refs: list[_Ref]) -> list[_Ref]:
-    return [r for r in refs if not r.tied and r.kind not in ("we", "neutral")]
+    return [r for r in refs if not r.tied and r.kind not in _NOBODY]
 
 
 def _subject(refs: list[_Ref], word: tuple[int, int]) -> _Ref | None:
@@ -207,7 +208,7 @@ def _first(refs: list[_Ref]) -> _Ref | None:
 
 
 def _nearest_tied(refs: list[_Ref], word: tuple[int, int]) -> _Ref | None:
-    tied = [r for r in refs if r.tied]
+    tied = [r for r in refs if r.tied and r.kind not in _NOBODY]
     return min(tied, key=lambda r: abs(r.start - word[0]), default=None)
 
 
@@ -254,15 +255,15 @@ def _clauses(
     language: _Language, sentence: str, refs: list[_Ref], offset: int
 ) -> list[tuple[int, int]]:
     """Spans of the sentence's clauses: cut at commas and at connector words, never inside a
-    reference ("l'utilisateur que vous avez signalé")."""
-    cuts = [0]
+    reference ("l'utilisateur que vous avez signalé") nor where one starts ("that user")."""
+    cuts = []
     for match in re.finditer(r",", sentence):
         cuts.append(match.end())
     for match in language.connector.finditer(sentence):
         cuts.append(match.start())
     inside = [(r.start - offset, r.end - offset) for r in refs]
-    cuts = [cut for cut in cuts if not any(a < cut < b for a, b in inside)]
-    cuts = sorted(set(cuts)) + [len(sentence)]
+    cuts = [cut for cut in cuts if not any(a <= cut < b for a, b in inside)]
+    cuts = sorted({0, *cuts, len(sentence)})
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
 

@@ -24,6 +24,12 @@ DISCLOSING = [
     ("en", "They will be banned if they do it again.", "they"),
     ("en", "The restriction on their account has been lifted.", "their account"),
     ("en", "We've taken the freelancer's profile offline.", "the freelancer's"),
+    ("en", "We banned that user.", "that user"),
+    ("en", "Jane no longer has access to the platform.", "jane"),
+    ("en", "Thanks again they have been banned now.", "they"),
+    ("fr", "Nous l\u2019avons banni.", "l'avons"),
+    ("fr", "Nous l\u2018avons banni.", "l'avons"),
+    ("es", "Se ha suspendido la cuenta del usuario.", "la cuenta"),
     ("en", "Their messaging has been restricted for 7 days.", "their messaging"),
     ("fr", "Nous l'avons banni de la plateforme.", "l'avons"),
     (
@@ -60,6 +66,9 @@ SAFE = [
     "Non possiamo dirti se l'account dell'altro utente è stato sospeso.",
     "Thank you for warning us about this.",
     "We took the member's messages into account.",
+    "No longer a member of our team? Sign up again.",
+    "We suggest blocking them if they write again.",
+    "Sadly, we can't share whether they were banned.",
     "We have taken the time to read it all down to the last line.",
 ]
 
@@ -131,6 +140,21 @@ def test_typographic_apostrophes_read_as_plain_ones():
     assert outcomes.disclosures("\u2018Their account\u2019 was suspended.")[0].target == (
         "their account"
     )
+
+
+def test_a_sentence_span_ends_before_the_spaces_that_precede_its_punctuation():
+    text = "The member was warned ; thanks"
+    (found,) = outcomes.disclosures(text)
+    assert text[found.start : found.end] == "The member was warned"
+
+
+def test_what_we_cannot_share_is_only_what_follows_it_in_the_same_sentence():
+    text = (
+        "Thanks for the note. They were banned and we cannot share whether anything else "
+        "will follow for them."
+    )
+    (found,) = outcomes.disclosures(text)
+    assert found.target == "they"
 
 
 def test_what_we_cannot_share_ends_at_a_new_clause():

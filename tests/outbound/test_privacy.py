@@ -297,6 +297,7 @@ def test_name_parts_are_protected_when_distinctive_and_not_the_reporters_own():
     assert distinctive_parts("Marco Rossi") == ["Rossi"]
     assert distinctive_parts("Rossi") == []  # a one-word name is protected whole
     assert distinctive_parts("Ines Oto") == ["Ines"]  # four letters count, three do not
+    assert distinctive_parts("Xxxx Yyyyy") == ["Xxxx", "Yyyyy"]
 
 
 def test_a_role_address_is_not_protected_by_its_local_part():
@@ -518,6 +519,11 @@ def test_each_character_read_remembers_where_it_was_written():
 )
 def test_ligatures_split_and_broken_percent_bytes_do_not_stop_the_reading(written, read_as):
     assert normalise(written) == read_as
+
+
+def test_tags_are_text_unless_the_html_part_is_read():
+    assert normalise("quick<i></i>pay") == "quick<i></i>pay"
+    assert read("quick<i></i>pay", html_part=True).text == "quick pay"
 
 
 def test_the_confusables_table_is_tr39s():
