@@ -137,12 +137,25 @@ class Dovecot:
         return [line for line in self.log.splitlines() if f"Login: user=<{user}>," in line]
 
     def kick(self, user: str) -> None:
-        """Drop every open session of `user`, as a crashed server or a cut network would."""
+        """Drop every open session of `user`, as a crashed server or a cut network would.
+        The kick is a signal: wait (up to 5 s) until the sessions are gone, so that the next
+        command of the kicked client cannot still be served on a busy machine."""
         subprocess.run(
             [DOVEADM, "-c", self.directory / "dovecot.conf", "kick", user],
             check=True,
             capture_output=True,
         )
+        deadline = time.monotonic() + 5
+        while self._has_sessions(user) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def _has_sessions(self, user: str) -> bool:
+        who = subprocess.run(
+            [DOVEADM, "-c", self.directory / "dovecot.conf", "who", "-1", user],
+            capture_output=True,
+            text=True,
+        )
+        return who.returncode == 0 and user in who.stdout
 
     def _start(self) -> None:
         self._make_certificate()
