@@ -244,4 +244,5 @@ ACTION_DESCRIPTIONS = {
     "ticket.replied": "replied",
     "ticket.followup": "added information",
     "ticket.merged": "merged it",
+    "decision.recorded": "recorded a decision",
 }

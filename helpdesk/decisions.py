@@ -9,11 +9,13 @@ come from a list the admins edit (DEFAULT_ACTIONS is what a new help desk starts
 import logging
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from . import audit
 from .database import db
-from .errors import InvalidInput, TicketClosed
+from .errors import InvalidInput, NotAllowed, TicketClosed
+from .markdown import slugify
 from .models import Category, Decision, DecisionAction, Ticket, User
 from .permissions import Permission, require
 from .tickets import check_version
@@ -129,5 +131,112 @@ def _newest_first(query) -> list[Decision]:
 
 def in_use(action: DecisionAction) -> bool:
     """Whether any decision names this action (then it can only be deactivated)."""
-    count = db.session.scalar(select(func.count()).where(Decision.action_id == action.id))
-    return bool(count)
+    used = select(Decision.id).where(Decision.action_id == action.id).limit(1)
+    return db.session.scalar(used) is not None
+
+
+# --- the admins' list of actions --------------------------------------------------------------
+
+NAME_LENGTH = 80
+SLUG_LENGTH = 40
+
+
+def usage_counts() -> dict[int, int]:
+    """How many decisions name each action, by action id (none: absent)."""
+    query = select(Decision.action_id, func.count()).group_by(Decision.action_id)
+    return dict(db.session.execute(query).all())
+
+
+def _checked_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput({"name": ["Give the action a name, such as “Suspended”."]})
+    if len(name) > NAME_LENGTH:
+        raise InvalidInput({"name": [f"Use at most {NAME_LENGTH} characters."]})
+    return name
+
+
+def add_action(actor: User, name: str) -> DecisionAction:
+    """A new action at the end of the list; its slug (what reports and the API name it by) is
+    made from the name once and never changes."""
+    require(actor, Permission.ADMINISTER)
+    name = _checked_name(name)
+    slug = slugify(name, SLUG_LENGTH).replace("-", "_")
+    if not slug:
+        raise InvalidInput({"name": ["Use letters or digits in the name."]})
+    last = db.session.scalar(select(func.max(DecisionAction.sort_order)))
+    action = DecisionAction(slug=slug, name=name, sort_order=(last or 0) + 1)
+    try:
+        with db.session.begin_nested():
+            db.session.add(action)
+    except IntegrityError:
+        raise InvalidInput({"name": [f"An action called “{name}” exists already."]}) from None
+    audit.record(actor, "decision_action.created", target=f"decision_action:{action.id}", slug=slug)
+    db.session.flush()
+    return action
+
+
+def rename_action(actor: User, action: DecisionAction, name: str) -> None:
+    require(actor, Permission.ADMINISTER)
+    name = _checked_name(name)
+    if name == action.name:
+        return
+    audit.record(
+        actor,
+        "decision_action.renamed",
+        target=f"decision_action:{action.id}",
+        old=action.name,
+        new=name,
+    )
+    action.name = name
+    db.session.flush()
+
+
+def move_action(actor: User, action: DecisionAction, step: int) -> None:
+    """Move an action `step` places in the order agents are offered them (-1: up, 1: down)."""
+    require(actor, Permission.ADMINISTER)
+    ordered = actions(active_only=False)
+    old = ordered.index(action)
+    new = min(max(old + step, 0), len(ordered) - 1)
+    if new == old:
+        return
+    ordered.insert(new, ordered.pop(old))
+    for position, each in enumerate(ordered):  # renumbered, so that no two ever tie
+        each.sort_order = position
+    audit.record(
+        actor,
+        "decision_action.moved",
+        target=f"decision_action:{action.id}",
+        position=[old + 1, new + 1],
+    )
+    db.session.flush()
+
+
+def set_action_active(actor: User, action: DecisionAction, active: bool) -> None:
+    """Take an action off the decision form (past decisions keep it), or offer it again. The
+    last active action stays: agents could record nothing."""
+    require(actor, Permission.ADMINISTER)
+    if action.active == active:
+        return
+    if not active and actions() == [action]:
+        raise NotAllowed(f"“{action.name}” is the last active action: add another one first.")
+    action.active = active
+    verb = "reactivated" if active else "deactivated"
+    audit.record(actor, f"decision_action.{verb}", target=f"decision_action:{action.id}")
+    db.session.flush()
+
+
+def delete_action(actor: User, action: DecisionAction) -> None:
+    """Delete an action no decision names; a used one can only be deactivated."""
+    require(actor, Permission.ADMINISTER)
+    if in_use(action):
+        raise NotAllowed(
+            f"Decisions name “{action.name}”, so it stays: deactivate it to take it off the form."
+        )
+    if action.active and actions() == [action]:
+        raise NotAllowed(f"“{action.name}” is the last active action: add another one first.")
+    audit.record(
+        actor, "decision_action.deleted", target=f"decision_action:{action.id}", slug=action.slug
+    )
+    db.session.delete(action)
+    db.session.flush()

@@ -6,12 +6,12 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .database import db
 from .errors import InvalidInput
-from .models import Ticket
+from .models import Role, Ticket, User
 
 URL_LENGTH = 500
 USERNAME_PATTERN = re.compile(r"^@?[\w.\-]{2,64}$")
@@ -124,3 +124,12 @@ def other_reports(ticket: Ticket, limit: int = 20) -> list[Ticket]:
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+def accounts_named(key: str) -> list[User]:
+    """The member's accounts here: members whose marketplace id is what reports about them name
+    (the username, or the id in a profile link such as /freelancers/~01f3c). Looked up when
+    needed rather than when a report came in, so that an account linked later counts too."""
+    names = [prefix + key for prefix in ("", "~", "@")]
+    query = select(User).where(func.lower(User.marketplace_id).in_(names), User.role == Role.MEMBER)
+    return list(db.session.scalars(query.order_by(User.id)))

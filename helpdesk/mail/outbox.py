@@ -21,7 +21,7 @@ from datetime import timedelta
 from flask import current_app, render_template
 from sqlalchemy import func, select
 
-from .. import audit, signing
+from .. import audit, reported, signing
 from ..database import db, utcnow
 from ..errors import MailBlocked
 from ..models import (
@@ -30,7 +30,6 @@ from ..models import (
     Message,
     MessageKind,
     OutboundMail,
-    Role,
     Ticket,
     User,
 )
@@ -228,19 +227,11 @@ def _other_spellings(ticket: Ticket) -> list[str]:
 
 
 def reported_accounts(ticket: Ticket) -> list[User]:
-    """The reported member's accounts here: members whose marketplace id is what the reports
-    about them name (the username, or the id in a profile link such as /freelancers/~01f3c),
-    found when mail is written rather than when the report was, so that an account linked
-    later counts too."""
+    """The reported member's accounts here (reported.accounts_named), never the reporter's."""
     if not ticket.reported_key:
         return []
-    names = [prefix + ticket.reported_key for prefix in ("", "~", "@")]
-    query = select(User).where(
-        func.lower(User.marketplace_id).in_(names),
-        User.role == Role.MEMBER,
-        User.id != ticket.reporter_id,
-    )
-    return list(db.session.scalars(query))
+    accounts = reported.accounts_named(ticket.reported_key)
+    return [user for user in accounts if user.id != ticket.reporter_id]
 
 
 def _message_domain() -> str:

@@ -10,7 +10,17 @@ from .control_characters import refuse_control_characters
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, agent, api, auth, help, member, public, webhook
+    from . import (
+        admin,
+        agent,
+        api,
+        auth,
+        help,
+        investigation,  # noqa: F401 (adds its pages to agent's blueprint)
+        member,
+        public,
+        webhook,
+    )
 
     for module in (public, auth, member, agent, admin, api, help, webhook):
         app.register_blueprint(module.bp)
