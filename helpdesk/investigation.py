@@ -99,7 +99,8 @@ def _by_category(about) -> list[tuple[str, int]]:
         .where(about)
         .group_by(Category.name)
     )
-    return sorted(db.session.execute(query).tuples(), key=lambda row: (-row[1], row[0]))
+    counts = [(name, count) for name, count in db.session.execute(query)]
+    return sorted(counts, key=lambda row: (-row[1], row[0]))
 
 
 def _by_status(about) -> list[tuple[Status, int]]:
