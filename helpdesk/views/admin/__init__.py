@@ -22,4 +22,13 @@ def dashboard():
 
 
 # Each module adds its pages to `bp` when imported.
-from . import articles, audit, categories, mail, outbox, people, tokens  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    articles,
+    audit,
+    categories,
+    decision_actions,
+    mail,
+    outbox,
+    people,
+    tokens,
+)
