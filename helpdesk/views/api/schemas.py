@@ -282,11 +282,26 @@ class TicketSummary(Output):
     version: int
 
 
+class DecisionOut(Output):
+    """A decision recorded on the ticket. Internal: never shown to the reporter (P2)."""
+
+    id: int
+    policy: str | None = Field(
+        description="The slug of the category found violated; null when none was."
+    )
+    action: str = Field(description="The slug of the action taken, from the admins' list.")
+    action_name: str
+    reason: str = Field(description="Why, for agents only.")
+    agent: Person
+    created_at: datetime
+
+
 class TicketDetail(TicketSummary):
     linked_ticket: str | None
     merged_into: str | None
     answers: list[AnswerOut]
     messages: list[TicketMessage]
+    decisions: list[DecisionOut] = Field(description="Newest first: the first is the current one.")
 
 
 class TicketPage(Output):

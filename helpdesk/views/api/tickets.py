@@ -3,10 +3,10 @@ acts as the token's service user, so that the audit trail names it."""
 
 from flask import Response
 
-from ... import inbox, tickets
+from ... import decisions, inbox, tickets
 from ...categories import active_category_by_slug
 from ...database import db
-from ...models import Message, Source, Ticket
+from ...models import Decision, Message, Source, Ticket
 from ...tickets import TicketChanges
 from . import (
     IF_MATCH,
@@ -21,6 +21,7 @@ from . import (
     ticket_or_404,
 )
 from .schemas import (
+    DecisionOut,
     MessageIn,
     Person,
     TicketDetail,
@@ -96,6 +97,18 @@ def _message_out(message: Message) -> TicketMessage:
     )
 
 
+def _decision_out(decision: Decision) -> DecisionOut:
+    return DecisionOut(
+        id=decision.id,
+        policy=decision.policy.slug if decision.policy else None,
+        action=decision.action.slug,
+        action_name=decision.action.name,
+        reason=decision.reason,
+        agent=Person.model_validate(decision.agent),
+        created_at=decision.created_at,
+    )
+
+
 def _ticket_response(ticket: Ticket, status: int = 200) -> Response:
     detail = TicketDetail.model_validate(
         _summary_fields(ticket)
@@ -104,6 +117,7 @@ def _ticket_response(ticket: Ticket, status: int = 200) -> Response:
             "merged_into": ticket.merged_into.reference if ticket.merged_into else None,
             "answers": ticket.answers,
             "messages": [_message_out(message) for message in ticket.messages],
+            "decisions": [_decision_out(decision) for decision in decisions.for_ticket(ticket)],
         }
     )
     return json_response(detail, status, {"ETag": f'"{ticket.version}"'})
