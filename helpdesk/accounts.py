@@ -293,6 +293,17 @@ def end_sessions(actor: User | None, user: User, why: str) -> None:
     db.session.flush()
 
 
+def set_evidence_blur(user: User, blur: bool) -> None:
+    """An agent's own choice: evidence images blurred and grey until revealed (the default),
+    or shown as they are. Flushes; the caller commits."""
+    require(user, Permission.WORK_TICKETS)
+    if user.blur_evidence == blur:
+        return
+    user.blur_evidence = blur
+    audit.record(user, "user.evidence_blur_changed", target=f"user:{user.id}", new=blur)
+    db.session.flush()
+
+
 def session_user(session_id: str) -> User | None:
     """The active account a session cookie's user id ("<id>.<generation>") names, if that
     session has not been ended since."""

@@ -1,6 +1,15 @@
 """Register, log in, log out, reset a forgotten password, accept an invitation."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -68,6 +77,19 @@ def logout():
 @login_required
 def account():
     return render_template("auth/account.html")
+
+
+@bp.post("/account/evidence")
+@login_required
+def evidence_preference():
+    blur = request.form.get("blur_evidence") == "1"
+    with transaction() as done:
+        accounts.set_evidence_blur(current_user, blur)
+    if not done.ok:
+        abort(403)
+    shown = "blurred until you reveal them" if blur else "shown as they are"
+    flash(f"Saved: evidence images are {shown}.", "success")
+    return redirect(url_for(".account"))
 
 
 @bp.post("/account/sessions/end")
