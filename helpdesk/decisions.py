@@ -56,6 +56,10 @@ def actions(active_only: bool = True) -> list[DecisionAction]:
     return list(db.session.scalars(query))
 
 
+def action_by_slug(slug: str) -> DecisionAction | None:
+    return db.session.scalar(select(DecisionAction).where(DecisionAction.slug == slug))
+
+
 def record(
     actor: User,
     ticket: Ticket | None,

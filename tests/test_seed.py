@@ -8,8 +8,19 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from helpdesk.database import db
-from helpdesk.models import Article, AuditEvent, HelpSection, MessageKind, Status, Ticket, User
+from helpdesk.models import (
+    Article,
+    AuditEvent,
+    Decision,
+    HelpSection,
+    MessageKind,
+    Status,
+    Ticket,
+    User,
+)
 from helpdesk.seed import DEMO_LOGINS
+
+from .conftest import log_in
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,3 +102,17 @@ def test_seed_demo_prints_a_short_summary_and_the_logins_last(tmp_path):
     assert lines[0].startswith("Demo data loaded: 7 logins, ")
     assert "50 tickets" in lines[0] and "8 help-center articles" in lines[0]
     assert flask("seed", "demo")[-len(logins) :] == logins  # a second run: nothing new, same end
+
+
+def test_seed_demo_records_decisions_that_the_member_pages_show(app, runner, client):
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    with app.app_context():
+        vance = db.session.scalars(
+            select(Decision).join(Decision.ticket).where(Ticket.reported_key == "k.vance")
+        ).all()
+        assert sorted(d.action.slug for d in vance) == ["suspended", "warning"]
+        # Recorded in the story's past, never moving what the reporter sees.
+        assert all(d.created_at < d.ticket.last_activity_at for d in vance)
+    log_in(client, "priya@helpdesk.example", "agent-priya-2026")
+    page = client.get("/agent/members/k.vance").get_data(as_text=True)
+    assert "Final warning HAR-1." in page and "Suspended" in page

@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from .. import accounts, aliases, canned_replies, categories, tickets, workflow
+from .. import accounts, aliases, canned_replies, categories, decisions, tickets, workflow
 from ..canned_replies import CannedReplyInput
 from ..database import db, utcnow
 from ..models import (
     AuditEvent,
     Category,
+    Decision,
     MailStatus,
     Message,
     OutboundMail,
@@ -27,7 +28,7 @@ from ..models import (
     User,
 )
 from . import help_center
-from .demo_tickets import DEMO_TICKETS, DemoTicket, Followup, Move, Note, Reply, Step
+from .demo_tickets import DEMO_TICKETS, Decide, DemoTicket, Followup, Move, Note, Reply, Step
 
 # (role, email, password, display name); the first one is the admin whose presence means "seeded".
 DEMO_LOGINS: list[tuple[Role, str, str, str]] = [
@@ -52,7 +53,7 @@ class _Times:
     closed: datetime | None = None
 
     def record(self, step: Step, when: datetime) -> None:
-        if isinstance(step, Note):  # notes leave the reporter-visible activity alone
+        if isinstance(step, Note | Decide):  # these leave the reporter-visible activity alone
             return
         self.last_activity = when
         if isinstance(step, Reply) and self.first_response is None:
@@ -123,6 +124,7 @@ def seed_demo() -> dict[str, int]:
     audit_events = select(func.count(AuditEvent.id))
     audited_before = db.session.scalar(audit_events)
     categories_added = categories.seed_default_categories()
+    decisions.seed_default_actions()
     now = utcnow().replace(microsecond=0)
     rng = random.Random(2026)
     users = _create_users(now, rng)
@@ -144,6 +146,7 @@ def seed_demo() -> dict[str, int]:
         "categories": categories_added,
         "tickets": len(created),
         "messages": sum(len(ticket.messages) for ticket in created),
+        "decisions": db.session.scalar(select(func.count(Decision.id))),
         "canned replies": len(DEFAULT_CANNED_REPLIES),
         "mail aliases": len(DEMO_ALIASES),
         "help-center articles": articles_added,
@@ -214,16 +217,16 @@ def _create_ticket(
     times = _Times(created=opened, last_activity=opened)
     for step in spec.steps:
         when = opened + timedelta(seconds=round(step.hours * scale * 3600))
-        message = _play(ticket, step, agent)
-        if message is not None:
-            message.created_at = when
+        made = _play(ticket, step, agent)
+        if made is not None:
+            made.created_at = when
         _backdate_audit(AuditEvent.ticket_id == ticket.id, when, now)
         times.record(step, when)
     _apply_times(ticket, times)
     return ticket
 
 
-def _play(ticket: Ticket, step: Step, agent: User | None) -> Message | None:
+def _play(ticket: Ticket, step: Step, agent: User | None) -> Message | Decision | None:
     """Carry out one step through the domain functions, as the agent or the reporter."""
     match step:
         case Reply(body=body):
@@ -234,6 +237,14 @@ def _play(ticket: Ticket, step: Step, agent: User | None) -> Message | None:
             return tickets.add_followup(ticket.reporter, ticket, body)
         case Move(status=status, by_job=by_job):
             workflow.change_status(None if by_job else agent, ticket, status)
+        case Decide(action=action, reason=reason, policy=policy):
+            return decisions.record(
+                agent,
+                ticket,
+                policy=categories.active_category_by_slug(policy),
+                action=decisions.action_by_slug(action),
+                reason=reason,
+            )
     return None
 
 

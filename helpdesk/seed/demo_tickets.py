@@ -3,7 +3,8 @@
 The stories are data, in `data/demo_tickets.json`: groups of tickets, each with its steps.
 A text is a string, or a list of paragraphs (joined by a blank line). A step is
 `{"hours": …}` after the ticket was opened plus one of `reply`, `note`, `followup` (a text) or
-`move` (a status, with `"by_job": true` when the autoclose job made it).
+`move` (a status, with `"by_job": true` when the autoclose job made it) or `decide` (the
+agent's decision: a policy slug or null for no violation, an action slug and the reason).
 The package's `seed_demo` plays each story through the domain functions.
 """
 
@@ -44,7 +45,17 @@ class Move:
     by_job: bool = False
 
 
-Step = Reply | Note | Followup | Move
+@dataclass(frozen=True)
+class Decide:
+    """The ticket's agent records a decision: internal, like a note."""
+
+    hours: float
+    action: str  # a default action's slug
+    reason: str
+    policy: str | None = None  # a category's slug; None: no violation
+
+
+Step = Reply | Note | Followup | Move | Decide
 _TEXT_STEPS = {"reply": Reply, "note": Note, "followup": Followup}
 
 
@@ -70,6 +81,8 @@ def _text(value: str | list[str]) -> str:
 def _step(fields: dict) -> Step:
     if "move" in fields:
         return Move(fields["hours"], Status(fields["move"]), fields.get("by_job", False))
+    if "decide" in fields:
+        return Decide(fields["hours"], **fields["decide"])
     (kind,) = fields.keys() - {"hours"}
     return _TEXT_STEPS[kind](fields["hours"], _text(fields[kind]))
 
