@@ -5,7 +5,17 @@ from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Enum,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .database import db, utcnow
@@ -73,6 +83,8 @@ class User(UserMixin, db.Model):
     # Part of every session cookie's user id: raising it ends all of the account's sessions
     # (log-out, a new password, deactivation, a role change), wherever they were opened.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Agents see image evidence blurred and in grey until they reveal it, unless they turn it off.
+    blur_evidence: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     @property
     def is_active(self) -> bool:
@@ -247,6 +259,46 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship()
     ticket: Mapped[Ticket | None] = relationship()
+
+
+class DecisionAction(db.Model):
+    """What may be done about a reported member's account: a list the admins edit."""
+
+    __tablename__ = "decision_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<DecisionAction {self.slug}>"
+
+
+class Decision(db.Model):
+    """An agent's finding on a ticket: the policy violated (None: no violation), the action
+    taken and why. Internal only (P2). A ticket may get several; the newest is current."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_ticket_created", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    action_id: Mapped[int] = mapped_column(ForeignKey("decision_actions.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    ticket: Mapped[Ticket] = relationship()
+    agent: Mapped[User] = relationship()
+    policy: Mapped[Category | None] = relationship()
+    action: Mapped[DecisionAction] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Decision {self.id} on {self.ticket_id}>"
 
 
 class CannedReply(db.Model):

@@ -1,7 +1,7 @@
 """Fixtures: a migrated database (SQLite, or PostgreSQL via TEST_DATABASE_URL), the app, clients.
 
 The schema is built once per run by the Alembic migrations, exactly as in production; every test
-starts from empty tables plus the default categories.
+starts from empty tables plus the default categories and decision actions.
 """
 
 import os
@@ -15,6 +15,7 @@ from sqlalchemy import make_url, text
 from helpdesk import create_app
 from helpdesk.categories import seed_default_categories
 from helpdesk.database import db
+from helpdesk.decisions import seed_default_actions
 
 from .factories import PASSWORD, make_user
 
@@ -66,6 +67,7 @@ def app(database_url, tmp_path):
     app = create_app(_test_config(database_url, tmp_path / "instance"))
     with app.app_context():
         seed_default_categories()
+        seed_default_actions()
         db.session.commit()
     yield app
     with app.app_context():
