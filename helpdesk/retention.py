@@ -31,7 +31,6 @@ from .models import (
     Decision,
     InboundMail,
     MailStatus,
-    Message,
     OutboundMail,
     Status,
     Ticket,
@@ -156,6 +155,7 @@ def run(
             db.session.commit()
     if done and not dry_run:
         compact_search_index()
+        db.session.commit()
     return done
 
 
@@ -279,5 +279,3 @@ def compact_search_index() -> None:
         return
     for fts in ("tickets_fts", "messages_fts"):
         db.session.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('optimize')"))
-    db.session.commit()
-

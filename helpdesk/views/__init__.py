@@ -10,7 +10,8 @@ from .control_characters import refuse_control_characters
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, agent, api, auth, help, member, public, webhook
+    # Routes of their own on the auth and agent blueprints: imported before registration.
+    from . import account_data, admin, agent, api, auth, help, member, public, records, webhook  # noqa: F401
 
     for module in (public, auth, member, agent, admin, api, help, webhook):
         app.register_blueprint(module.bp)

@@ -7,7 +7,7 @@ down, SQLite cannot drop a column with a foreign key, so the copy is made and th
 (as migration 0002 made them) are made again.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

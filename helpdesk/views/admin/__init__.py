@@ -22,4 +22,4 @@ def dashboard():
 
 
 # Each module adds its pages to `bp` when imported.
-from . import articles, audit, categories, mail, outbox, people, tokens  # noqa: E402, F401
+from . import articles, audit, categories, data_export, mail, outbox, people, tokens  # noqa: E402, F401
