@@ -338,12 +338,10 @@ def collect_attachments(older_than_minutes: int, dry_run: bool) -> None:
     help="Tickets per transaction.",
 )
 def run_retention(dry_run: bool, batch_size: int) -> None:
-    """Purge closed tickets past their category's retention period (safe to rerun)."""
-    verb = "would purge" if dry_run else "purged"
-    count = retention.run(
-        dry_run=dry_run, batch_size=batch_size, report=lambda item: click.echo(item.line(verb))
-    )
-    click.echo(f"{count} tickets {'would be purged' if dry_run else 'purged'}.")
+    """Purge closed tickets past their category's retention period, and inbound mail that made
+    no ticket past the desk-wide one (safe to rerun)."""
+    count = retention.run(dry_run=dry_run, batch_size=batch_size, report=click.echo)
+    click.echo(f"{count} tickets and mails {'would be purged' if dry_run else 'purged'}.")
 
 
 @data_cli.command("export")

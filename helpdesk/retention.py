@@ -30,6 +30,7 @@ from .models import (
     Category,
     Decision,
     InboundMail,
+    InboundOutcome,
     MailStatus,
     OutboundMail,
     Status,
@@ -44,6 +45,9 @@ PURGED_BODY = "[removed at the end of the retention period]"
 PURGED_SUBJECT = "[removed]"
 HOLD_REASON_LENGTH = 1000
 DEFAULT_BATCH = 50
+# Inbound mail that made no ticket and is never processed again: purged after the desk-wide
+# period. A mail still `received` waits for intake, however old.
+STRAY_OUTCOMES = (InboundOutcome.IGNORED, InboundOutcome.QUARANTINED, InboundOutcome.DUPLICATE)
 # Audit details kept on a purged ticket: these name states, never people.
 KEPT_CHANGES = {
     "ticket.status_changed": {"old", "new"},
@@ -132,31 +136,62 @@ class Purged:
 
 
 def run(
-    *, dry_run: bool = False, batch_size: int = DEFAULT_BATCH, report: Callable[[Purged], None]
+    *, dry_run: bool = False, batch_size: int = DEFAULT_BATCH, report: Callable[[str], None]
 ) -> int:
-    """Purge every ticket due, a batch per transaction (committed here: this is the job's
-    loop); `report` hears of each. Returns how many tickets were (or would be) purged."""
+    """Purge every ticket due, then inbound mail that made no ticket and is past the desk-wide
+    period, a batch per transaction (committed here: this is the job's loop); `report` hears a
+    line about each. Returns how many tickets and mails were (or would be) purged."""
     if batch_size < 1:
         raise InvalidInput({"batch_size": ["Give a batch size of at least 1."]})
-    now, done, after = utcnow(), 0, 0
+    now = utcnow()
+    verb = "would purge" if dry_run else "purged"
+
+    def ticket_line(ticket: Ticket) -> str:
+        return (_inventory(ticket) if dry_run else purge_ticket(ticket)).line(verb)
+
+    def mail_line(mail: InboundMail) -> str:
+        if not dry_run:
+            purge_inbound(mail)
+            audit.record(None, "mail.purged", target=f"inbound:{mail.id}")
+        return f"{verb} inbound mail {mail.id} ({mail.outcome.value}, {mail.received_at:%Y-%m-%d})"
+
+    done = _in_batches(_due(now), Ticket, ticket_line, dry_run, batch_size, report)
+    done += _in_batches(_stray_mail(now), InboundMail, mail_line, dry_run, batch_size, report)
+    if done and not dry_run:
+        compact_search_index()
+        db.session.commit()
+    return done
+
+
+def _in_batches(query: Select, model, purge, dry_run: bool, batch_size: int, report) -> int:
+    done, after = 0, 0
     while True:
-        query = _due(now).where(Ticket.id > after).order_by(Ticket.id).limit(batch_size)
+        batch_query = query.where(model.id > after).order_by(model.id).limit(batch_size)
         if not dry_run and db.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        batch = list(db.session.scalars(query))
+            batch_query = batch_query.with_for_update(skip_locked=True)
+        batch = list(db.session.scalars(batch_query))
         if not batch:
-            break
-        for ticket in batch:
-            report(_inventory(ticket) if dry_run else purge_ticket(ticket))
+            return done
+        for row in batch:
+            report(purge(row))
         after, done = batch[-1].id, done + len(batch)
         if dry_run:
             db.session.rollback()
         else:
             db.session.commit()
-    if done and not dry_run:
-        compact_search_index()
-        db.session.commit()
-    return done
+
+
+def _stray_mail(now: datetime) -> Select:
+    """Mail that made no ticket (ignored, quarantined, a copy) and still holds its raw copy,
+    received before the desk-wide period."""
+    days = current_app.config["HELPDESK_RETENTION_DAYS"]
+    return select(InboundMail).where(
+        InboundMail.ticket_id.is_(None),
+        InboundMail.thread_message_id.is_(None),
+        InboundMail.outcome.in_(STRAY_OUTCOMES),
+        InboundMail.size > 0,
+        InboundMail.received_at < now - timedelta(days=days),
+    )
 
 
 # --- one ticket --------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ PURGED = {
     "web": ["Quenzwort", "Zyxwvutbank", "malvolio-reported", "evidence-of-web"],
     "mail": ["Frumiousword", "Snickersnack", "evidence-of-mail", "Vorpalhtml"],
     "short": ["Jabberwockish", "borogove-reported"],
+    "ignored": ["Outofofficeword", "carol.away@example.com"],
 }
 KEPT = {
     "held": ["Heldwordia", "evidence-of-held"],
@@ -61,6 +62,17 @@ class _Upload:
 def _close(ticket: Ticket, days_ago: int) -> None:
     ticket.status, ticket.closed_at = Status.CLOSED, utcnow() - timedelta(days=days_ago)
     ticket.solved_at = ticket.closed_at
+
+
+def _auto_reply() -> bytes:
+    mail = EmailMessage()
+    mail["From"] = "Carol Away <carol.away@example.com>"
+    mail["To"] = "support@helpdesk.example"
+    mail["Subject"] = "Out of office"
+    mail["Auto-Submitted"] = "auto-replied"
+    mail["Message-ID"] = "<retention-2@example.com>"
+    mail.set_content("I am away. Outofofficeword.")
+    return mail.as_bytes()
 
 
 def _raw_mail() -> bytes:
@@ -119,6 +131,11 @@ def workload(app):
         agent_id = agent.id
     with app.app_context():
         tickets["mail"] = intake.receive(_raw_mail(), Channel.FILE, source="retention.eml").ticket
+        ignored = intake.receive(_auto_reply(), Channel.FILE)
+        assert ignored.ticket is None and ignored.outcome.value == "ignored"
+        stray = db.session.get(InboundMail, ignored.inbound_id)
+        stray.received_at = utcnow() - timedelta(days=400)
+        db.session.commit()
     with app.app_context():
         by_name = {
             name: db.session.scalar(select(Ticket).where(Ticket.reference == reference))
@@ -156,7 +173,8 @@ def test_retention_purges_what_is_due_and_nothing_else(app, runner, workload):
 
     output = _retention(runner, "--batch-size", "2")
 
-    assert "3 tickets purged." in output
+    assert "4 tickets and mails purged." in output
+    assert "purged inbound mail" in output
     for name in ("web", "mail", "short"):
         assert workload[name] in output
     with app.app_context():
@@ -184,8 +202,8 @@ def test_retention_purges_what_is_due_and_nothing_else(app, runner, workload):
         assert len(purges.all()) == 3
         decision = db.session.scalar(select(Decision))
         assert decision.reason == "" and decision.action_id is not None
-        inbound = db.session.scalar(select(InboundMail))
-        assert inbound.raw == b"" and inbound.sender is None and inbound.subject is None
+        for inbound in db.session.scalars(select(InboundMail)):
+            assert inbound.raw == b"" and inbound.sender is None and inbound.subject is None
         mails = db.session.scalars(select(OutboundMail).where(OutboundMail.recipient == ""))
         assert all(mail.status is not MailStatus.QUEUED for mail in mails)
         files = db.session.scalars(select(Attachment)).all()
@@ -198,7 +216,7 @@ def test_a_rerun_changes_nothing(app, runner, workload):
         first = dump()
     files = stored_files(app.config["HELPDESK_ATTACHMENT_DIR"])
 
-    assert "0 tickets purged." in _retention(runner)
+    assert "0 tickets and mails purged." in _retention(runner)
 
     with app.app_context():
         assert dump() == first
@@ -212,13 +230,27 @@ def test_dry_run_prints_what_would_go_and_changes_nothing(app, runner, workload)
 
     output = _retention(runner, "--dry-run")
 
-    assert "3 tickets would be purged." in output
+    assert "4 tickets and mails would be purged." in output
     assert f"would purge {workload['web']}" in output and "1 files" in output
     assert f"would purge {workload['mail']}" in output and "1 inbound mails" in output
     assert workload["held"] not in output and workload["recent"] not in output
     with app.app_context():
         assert dump() == before
     assert stored_files(app.config["HELPDESK_ATTACHMENT_DIR"]) == files
+
+
+def test_a_purged_ticket_still_shows_to_agents_as_a_skeleton(
+    app, client, login_as, runner, workload
+):
+    _retention(runner)
+    login_as("agent")
+
+    page = client.get(f"/agent/tickets/{workload['web']}")
+
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Anonymised reporter" in text and retention.PURGED_BODY in text
+    assert "Quenzwort" not in text
 
 
 def test_a_released_hold_lets_the_ticket_go(app, runner, workload):
