@@ -138,9 +138,9 @@ class Purged:
 def run(
     *, dry_run: bool = False, batch_size: int = DEFAULT_BATCH, report: Callable[[str], None]
 ) -> int:
-    """Purge every ticket due, then inbound mail that made no ticket and is past the desk-wide
-    period, a batch per transaction (committed here: this is the job's loop); `report` hears a
-    line about each. Returns how many tickets and mails were (or would be) purged."""
+    """Purge every ticket due, then inbound mail that made no ticket and account mail, both
+    past the desk-wide period, a batch per transaction (committed here: this is the job's
+    loop); `report` hears a line about each. Returns how many were (or would be) purged."""
     if batch_size < 1:
         raise InvalidInput({"batch_size": ["Give a batch size of at least 1."]})
     now = utcnow()
@@ -155,8 +155,16 @@ def run(
             audit.record(None, "mail.purged", target=f"inbound:{mail.id}")
         return f"{verb} inbound mail {mail.id} ({mail.outcome.value}, {mail.received_at:%Y-%m-%d})"
 
+    def account_mail_line(mail: OutboundMail) -> str:
+        if not dry_run:
+            _purge_outbox(mail)
+        return f"{verb} account mail {mail.id} ({mail.kind.value}, {mail.created_at:%Y-%m-%d})"
+
     done = _in_batches(_due(now), Ticket, ticket_line, dry_run, batch_size, report)
     done += _in_batches(_stray_mail(now), InboundMail, mail_line, dry_run, batch_size, report)
+    done += _in_batches(
+        _old_account_mail(now), OutboundMail, account_mail_line, dry_run, batch_size, report
+    )
     if done and not dry_run:
         compact_search_index()
         db.session.commit()
@@ -172,13 +180,14 @@ def _in_batches(query: Select, model, purge, dry_run: bool, batch_size: int, rep
         batch = list(db.session.scalars(batch_query))
         if not batch:
             return done
-        for row in batch:
-            report(purge(row))
+        lines = [purge(row) for row in batch]
         after, done = batch[-1].id, done + len(batch)
         if dry_run:
             db.session.rollback()
         else:
             db.session.commit()
+        for line in lines:  # once it is done
+            report(line)
 
 
 def _stray_mail(now: datetime) -> Select:
@@ -191,6 +200,18 @@ def _stray_mail(now: datetime) -> Select:
         InboundMail.outcome.in_(STRAY_OUTCOMES),
         InboundMail.size > 0,
         InboundMail.received_at < now - timedelta(days=days),
+    )
+
+
+def _old_account_mail(now: datetime) -> Select:
+    """Mail about an account (resets, invitations, a deletion's confirmation), done with and
+    older than the desk-wide period, that still holds its address."""
+    days = current_app.config["HELPDESK_RETENTION_DAYS"]
+    return select(OutboundMail).where(
+        OutboundMail.ticket_id.is_(None),
+        OutboundMail.status != MailStatus.QUEUED,
+        OutboundMail.recipient != "",
+        OutboundMail.created_at < now - timedelta(days=days),
     )
 
 

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 
-from helpdesk import decisions, intake, retention, search
+from helpdesk import decisions, intake, password_reset, retention, search
 from helpdesk.accounts import ANONYMISED_EMAIL
 from helpdesk.categories import active_category_by_slug
 from helpdesk.database import db, utcnow
@@ -120,6 +120,7 @@ def workload(app):
         held = make_ticket(subject="Heldwordia", uploads=[_png("held")])
         recent = make_ticket(subject="Recentwordia")
         opened = make_ticket(subject="Openwordia")
+        make_user(email="resetme@example.org")
         db.session.commit()
         tickets = {
             "web": web.reference,
@@ -135,6 +136,12 @@ def workload(app):
         assert ignored.ticket is None and ignored.outcome.value == "ignored"
         stray = db.session.get(InboundMail, ignored.inbound_id)
         stray.received_at = utcnow() - timedelta(days=400)
+        reset = db.session.scalar(select(User).where(User.email == "resetme@example.org"))
+        password_reset.request_reset(reset.email)
+        for mail in db.session.scalars(
+            select(OutboundMail).where(OutboundMail.user_id == reset.id)
+        ):
+            mail.status, mail.created_at = MailStatus.SENT, utcnow() - timedelta(days=400)
         db.session.commit()
     with app.app_context():
         by_name = {
@@ -173,8 +180,8 @@ def test_retention_purges_what_is_due_and_nothing_else(app, runner, workload):
 
     output = _retention(runner, "--batch-size", "2")
 
-    assert "4 tickets and mails purged." in output
-    assert "purged inbound mail" in output
+    assert "5 tickets and mails purged." in output
+    assert "purged inbound mail" in output and "purged account mail" in output
     for name in ("web", "mail", "short"):
         assert workload[name] in output
     with app.app_context():
@@ -189,6 +196,7 @@ def test_retention_purges_what_is_due_and_nothing_else(app, runner, workload):
         # The reporters' identities now live only in their own accounts.
         assert places("Aldebrandt", after) == [("users", "display_name")]  # not the decision
         assert {table for table, _ in places(MAIL_SENDER, after)} == {"users"}
+        assert {table for table, _ in places("resetme@", after)} == {"users"}
         assert _counts() == counts
         for name in ("web", "mail", "short"):
             ticket = db.session.scalar(select(Ticket).where(Ticket.reference == workload[name]))
@@ -208,6 +216,33 @@ def test_retention_purges_what_is_due_and_nothing_else(app, runner, workload):
         assert all(mail.status is not MailStatus.QUEUED for mail in mails)
         files = db.session.scalars(select(Attachment)).all()
         assert [file.filename for file in files] == ["held.png"]
+
+
+def test_a_run_that_dies_midway_loses_nothing_and_the_next_one_continues(
+    app, runner, workload, monkeypatch
+):
+    purge, calls = retention.purge_ticket, []
+
+    def dies_on_the_second(ticket):
+        calls.append(ticket.reference)
+        if len(calls) == 2:
+            raise RuntimeError("the machine went away")
+        return purge(ticket)
+
+    monkeypatch.setattr(retention, "purge_ticket", dies_on_the_second)
+    crashed = runner.invoke(args=["retention", "run", "--batch-size", "1"])
+    monkeypatch.undo()
+
+    assert crashed.exit_code != 0 and f"purged {calls[0]}" in crashed.output
+    with app.app_context():
+        purged = db.session.scalars(select(Ticket.reference).where(Ticket.purged_at.is_not(None)))
+        assert purged.all() == [calls[0]]
+    rerun = _retention(runner)
+    assert calls[0] not in rerun and calls[1] in rerun
+    with app.app_context():
+        after = dump()
+        for word in (w for words in PURGED.values() for w in words):
+            assert places(word, after) == [], word
 
 
 def test_a_rerun_changes_nothing(app, runner, workload):
@@ -230,7 +265,7 @@ def test_dry_run_prints_what_would_go_and_changes_nothing(app, runner, workload)
 
     output = _retention(runner, "--dry-run")
 
-    assert "4 tickets and mails would be purged." in output
+    assert "5 tickets and mails would be purged." in output
     assert f"would purge {workload['web']}" in output and "1 files" in output
     assert f"would purge {workload['mail']}" in output and "1 inbound mails" in output
     assert workload["held"] not in output and workload["recent"] not in output
