@@ -309,6 +309,7 @@ def test_agents_set_and_release_a_hold_on_the_ticket_page(app, client, login_as,
     assert refused.status_code == held.status_code == 303
     shown = client.get(page).get_data(as_text=True)
     assert "Litigation hold 7" in shown and "Release the hold" in shown
+    assert "put it on legal hold" in shown  # the audit trail
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == workload["recent"]))
         assert ticket.legal_hold_reason == "Litigation hold 7"
