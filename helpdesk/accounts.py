@@ -98,6 +98,30 @@ def create_user(
     return user
 
 
+ANONYMISED_EMAIL = "anonymised-reporter@helpdesk.invalid"  # never an address that gets mail
+ANONYMISED_NAME = "Anonymised reporter"
+
+
+def anonymised_reporter() -> User:
+    """The one account that reports stand under once their reporter is erased (retention, a
+    deleted account): inactive, without a password, holding nothing about anyone."""
+    query = select(User).where(User.email == ANONYMISED_EMAIL)
+    if (user := db.session.scalar(query)) is not None:
+        return user
+    user = User(email=ANONYMISED_EMAIL, display_name=ANONYMISED_NAME, active=False)
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:  # made by another process at the same moment
+        return db.session.scalar(query)
+    return user
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Whether this is the account's password (a confirmation, not a log-in: nothing counted)."""
+    return _password_matches(user, password)
+
+
 def authenticate(email: str, password: str, address: str, settings: dict) -> User | None:
     """The account for these credentials, or None; a failure is recorded for throttling.
 

@@ -245,4 +245,9 @@ ACTION_DESCRIPTIONS = {
     "ticket.followup": "added information",
     "ticket.merged": "merged it",
     "decision.recorded": "recorded a decision",
+    "ticket.legal_hold_set": "put it on legal hold",
+    "ticket.legal_hold_released": "released its legal hold",
+    "ticket.message_redacted": "redacted text in a message",
+    "ticket.attachment_redacted": "redacted a file",
+    "ticket.purged": "purged it at the end of its retention period",
 }

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
+from .config import RETENTION_DAYS
 from .database import db
 from .errors import InvalidInput, NotAllowed
 from .markdown import slugify
@@ -308,6 +309,7 @@ class CategoryInput:
     default_priority: str = Priority.NORMAL.value
     first_response_hours: int | None = 24
     questions: Sequence[QuestionInput] = ()
+    retention_days: int | None = None  # None: the desk-wide HELPDESK_RETENTION_DAYS
 
 
 def save_category(actor: User, data: CategoryInput, category: Category | None = None) -> Category:
@@ -374,6 +376,12 @@ def _checked_values(data: CategoryInput, category: Category | None) -> dict[str,
     hours = data.first_response_hours
     if hours is None or not fewest <= hours <= most:
         errors["first_response_hours"] = [f"Enter a whole number of hours from {fewest} to {most}."]
+    fewest_days, most_days = RETENTION_DAYS
+    if data.retention_days is not None and not fewest_days <= data.retention_days <= most_days:
+        errors["retention_days"] = [
+            f"Enter a whole number of days from {fewest_days:,} to {most_days:,}, or leave it "
+            "empty for the desk-wide period."
+        ]
     try:
         questions = check_questions(data.questions)
     except InvalidInput as invalid:
@@ -390,6 +398,7 @@ def _checked_values(data: CategoryInput, category: Category | None) -> dict[str,
         "default_priority": Priority(data.default_priority),
         "first_response_hours": hours,
         "questions": questions,
+        "retention_days": data.retention_days,
     }
 
 

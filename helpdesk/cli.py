@@ -13,7 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, api_tokens, attachment_gc, intake, seed, tickets
+from . import accounts, api_tokens, attachment_gc, intake, member_data, retention, seed, tickets
 from .attachments import current_store
 from .database import db
 from .errors import DomainError
@@ -41,6 +41,8 @@ users_cli = AppGroup("users", help="Manage accounts.")
 seed_cli = AppGroup("seed", help="Load data.")
 tickets_cli = AppGroup("tickets", help="Ticket housekeeping.")
 outbox_cli = AppGroup("outbox", help="Send queued mail.")
+retention_cli = AppGroup("retention", help="Remove personal data past its retention period.")
+data_cli = AppGroup("data", help="What the desk holds about a person.")
 
 
 def _stop_event() -> threading.Event:
@@ -326,6 +328,34 @@ def collect_attachments(older_than_minutes: int, dry_run: bool) -> None:
         )
 
 
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Print what would be purged; change nothing.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=retention.DEFAULT_BATCH,
+    show_default=True,
+    help="Tickets per transaction.",
+)
+def run_retention(dry_run: bool, batch_size: int) -> None:
+    """Purge closed tickets past their category's retention period, and inbound mail that made
+    no ticket past the desk-wide one (safe to rerun)."""
+    count = retention.run(dry_run=dry_run, batch_size=batch_size, report=click.echo)
+    click.echo(f"{count} tickets and mails {'would be purged' if dry_run else 'purged'}.")
+
+
+@data_cli.command("export")
+@click.argument("email", type=TEXT)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_data(email: str, output: str) -> None:
+    """Write everything the desk holds about EMAIL to a ZIP file (a data-subject request)."""
+    archive = member_data.subject_export(None, email)
+    db.session.commit()  # the audit event
+    with open(output, "wb") as handle:
+        handle.write(archive)
+    click.echo(f"Wrote {output} ({len(archive)} bytes).")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(attachments_cli)
     app.cli.add_command(mail_cli)
@@ -334,3 +364,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(tickets_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(data_cli)

@@ -29,6 +29,17 @@ def parse_int(name: str, value: str) -> int:
         raise ConfigError(f"{name}={value!r} is not a whole number") from None
 
 
+RETENTION_DAYS = (1, 36500)  # a day to a hundred years
+
+
+def parse_retention_days(name: str, value: str) -> int:
+    days = parse_int(name, value)
+    fewest, most = RETENTION_DAYS
+    if not fewest <= days <= most:
+        raise ConfigError(f"{name}={value!r} is not a number of days from {fewest} to {most}")
+    return days
+
+
 def parse_str(name: str, value: str) -> str:
     return value
 
@@ -95,6 +106,8 @@ HELPDESK_SETTINGS = {
     "HELPDESK_LMTP_PORT": (8024, parse_int),
     # The `helpdesk` logger's level: INFO logs every state change (who changed what).
     "HELPDESK_LOG_LEVEL": ("INFO", parse_log_level),
+    # Days a closed ticket keeps what it holds about people, where its category sets no period.
+    "HELPDESK_RETENTION_DAYS": (365, parse_retention_days),
     # How long a write on SQLite waits for another's write lock before the answer is 503.
     "HELPDESK_SQLITE_BUSY_TIMEOUT_MS": (10000, parse_int),
 }

@@ -118,6 +118,8 @@ class Category(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
     # The extra questions its report form asks; the shape is helpdesk.categories.Question.
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    # Days a closed ticket keeps what it holds about people; None: HELPDESK_RETENTION_DAYS.
+    retention_days: Mapped[int | None]
 
     def __repr__(self) -> str:
         return f"<Category {self.slug}>"
@@ -167,8 +169,15 @@ class Ticket(db.Model):
     # The category's questions as they were asked, with the reporter's answers: a snapshot
     # ({key, label, kind, answer} each) that later edits of the category never rewrite.
     answers: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="[]")
+    # Under legal hold a ticket is never purged (helpdesk.retention); set and released by agents.
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    legal_hold_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    legal_hold_at: Mapped[datetime | None]
+    # When retention removed what it held about people: only the anonymised skeleton is left.
+    purged_at: Mapped[datetime | None]
 
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+    legal_hold_by: Mapped[User | None] = relationship(foreign_keys=[legal_hold_by_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     category: Mapped[Category] = relationship()
     linked_ticket: Mapped["Ticket | None"] = relationship(
@@ -226,6 +235,8 @@ class Attachment(db.Model):
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Redacted by an agent: the file is gone, the row stays as "[redacted]" (helpdesk.redaction).
+    redacted_at: Mapped[datetime | None]
 
     message: Mapped[Message] = relationship(back_populates="attachments")
 
@@ -337,6 +348,7 @@ class MailKind(StrEnum):
     ACCOUNT_INVITE = "account_invite"
     REGISTRATION = "registration"  # a new member's link to choose their password
     REGISTERED_AGAIN = "registered_again"  # someone registered an address that has an account
+    ACCOUNT_DELETED = "account_deleted"  # the member deleted their account
 
 
 class MailStatus(StrEnum):

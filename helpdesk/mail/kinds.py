@@ -102,6 +102,10 @@ SPECS: dict[MailKind, MailSpec] = {
     MailKind.REGISTERED_AGAIN: MailSpec(
         Audience.ACCOUNT_OWNER, _AUTO_GENERATED, ACCOUNT_LINKS, _account_context
     ),
+    # The member asked for it, once: never held back.
+    MailKind.ACCOUNT_DELETED: MailSpec(
+        Audience.ACCOUNT_OWNER, _AUTO_GENERATED, None, _account_context
+    ),
 }
 
 

@@ -10,15 +10,18 @@ from .control_characters import refuse_control_characters
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (
+    # Modules with routes of their own on the auth and agent blueprints: imported before registration.
+    from . import (  # noqa: F401
+        account_data,
         admin,
         agent,
         api,
         auth,
         help,
-        investigation,  # noqa: F401 (adds its pages to agent's blueprint)
+        investigation,
         member,
         public,
+        records,
         webhook,
     )
 

@@ -158,6 +158,8 @@ def attachment(reference: str, attachment_id: int):
     file = attachments.downloadable(current_user, reference, attachment_id)
     if file is None:
         abort(404)
+    if file.redacted_at is not None:
+        abort(410)  # an agent redacted it: gone for good
     inline = request.args.get("inline") == "1" and file.content_type in INLINE_TYPES
     response = send_file(
         current_store().path_for(file.sha256),

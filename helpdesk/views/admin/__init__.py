@@ -26,6 +26,7 @@ from . import (  # noqa: E402, F401
     articles,
     audit,
     categories,
+    data_export,
     decision_actions,
     mail,
     outbox,

@@ -74,6 +74,12 @@ class CategoryForm(FlaskForm):
         validators=[Optional()],
         description="The inbox marks a ticket overdue when no one has replied by then.",
     )
+    retention_days = IntegerField(
+        "Keep closed tickets for (days)",
+        validators=[Optional()],
+        description="Then the retention job removes what they hold about people and keeps an "
+        "anonymised record. Empty: the desk-wide period.",
+    )
     questions = FieldList(FormField(QuestionForm))
 
 
@@ -129,6 +135,7 @@ def _form_data(category: Category | None) -> dict:
         "interaction_notice": category.interaction_notice or categories.SHARED_INTERACTION_NOTICE,
         "default_priority": category.default_priority.value,
         "first_response_hours": category.first_response_hours,
+        "retention_days": category.retention_days,
         "questions": [
             question | {"options": "\n".join(question["options"])}
             for question in category.questions
@@ -157,6 +164,7 @@ def _input(form: CategoryForm, rows: list[int]) -> categories.CategoryInput:
         **texts,
         is_interaction=form.is_interaction.data,
         first_response_hours=form.first_response_hours.data,
+        retention_days=form.retention_days.data,
         questions=[_question_input(form.questions[index].form) for index in rows],
     )
 
