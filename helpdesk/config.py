@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -38,6 +39,18 @@ def parse_log_level(name: str, value: str) -> str:
     if level not in _LOG_LEVELS:
         raise ConfigError(f"{name}={value!r} is not a log level (use {', '.join(_LOG_LEVELS)})")
     return level
+
+
+def parse_time_zone(name: str, value: str) -> str:
+    """An IANA time zone name (Europe/Paris, UTC), as the system's zone database knows it."""
+    zone = value.strip()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{name}={value!r} is not a time zone (use a name like Europe/Paris)"
+        ) from None
+    return zone
 
 
 def database_url(url: str) -> str:
@@ -95,6 +108,7 @@ HELPDESK_SETTINGS = {
     "HELPDESK_LMTP_PORT": (8024, parse_int),
     # The `helpdesk` logger's level: INFO logs every state change (who changed what).
     "HELPDESK_LOG_LEVEL": ("INFO", parse_log_level),
+    "HELPDESK_TIME_ZONE": ("UTC", parse_time_zone),  # reports' days and weeks (from Monday)
     # How long a write on SQLite waits for another's write lock before the answer is 503.
     "HELPDESK_SQLITE_BUSY_TIMEOUT_MS": (10000, parse_int),
 }

@@ -10,9 +10,9 @@ from .control_characters import refuse_control_characters
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, agent, api, auth, help, member, public, webhook
+    from . import admin, agent, api, auth, help, member, public, reports, webhook
 
-    for module in (public, auth, member, agent, admin, api, help, webhook):
+    for module in (public, auth, member, agent, reports, admin, api, help, webhook):
         app.register_blueprint(module.bp)
     app.add_template_filter(label_for, "reporter_label")
     app.add_template_filter(filesize)
