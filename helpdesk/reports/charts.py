@@ -11,8 +11,18 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-# Okabe & Ito (2008), without its yellow (too pale on white), then a grey.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#999999")
+# Okabe & Ito (2008), a grey, and last the yellow, which is pale on white.
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#56B4E9",
+    "#CC79A7",
+    "#000000",
+    "#999999",
+    "#F0E442",
+)
 WIDTH = 640
 FONT = 12
 
@@ -52,7 +62,8 @@ class Chart:
 
     def description(self) -> str:
         """The text alternative: what is measured, and each series' total or range."""
-        parts = [f"{self.y_label} by {self.x_label.lower()}, {len(self.labels)} rows."]
+        across = self.x_label[:1].lower() + self.x_label[1:]
+        parts = [f"{self.y_label} by {across}, {len(self.labels)} rows."]
         for series in self.series:
             values = [value for value in series.values if value is not None]
             if not values:
@@ -82,8 +93,11 @@ def _nice_step(top: float, ticks: int = 4) -> float:
     return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
 
 
-def _scale(top: float) -> tuple[float, list[float]]:
+def _scale(top: float, whole: bool) -> tuple[float, list[float]]:
+    """The axis' end and its ticks; counts (`whole`) get no fractional tick."""
     step = _nice_step(top)
+    if whole:
+        step = max(1, math.ceil(step))
     count = max(1, math.ceil(max(top, 1) / step))
     return step * count, [step * n for n in range(count + 1)]
 
@@ -94,7 +108,8 @@ def render(chart: Chart) -> Markup:
     title_id, desc_id = f"chart-{chart.key}-title", f"chart-{chart.key}-desc"
     return Markup(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-        f'aria-labelledby="{title_id} {desc_id}" xmlns="http://www.w3.org/2000/svg" '
+        f'aria-labelledby="{title_id}" aria-describedby="{desc_id}" '
+        f'xmlns="http://www.w3.org/2000/svg" '
         f'font-size="{FONT}" font-family="system-ui, sans-serif">'
         f'<title id="{title_id}">{escape(chart.title)}</title>'
         f'<desc id="{desc_id}">{escape(chart.description())}</desc>'
@@ -130,6 +145,10 @@ def _legend_height(chart: Chart) -> int:
     return 18 * lines + 6
 
 
+def _whole(chart: Chart) -> bool:
+    return all(isinstance(v, int) for s in chart.series for v in s.values if v is not None)
+
+
 def _colour(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
@@ -140,12 +159,12 @@ def _tip(label: str, series: Series, value: float | None) -> str:
 
 def _bars(chart: Chart) -> tuple[str, int]:
     """Horizontal grouped bars: one group per label, the label on the left."""
-    left, right, top = 190, 24, 8 + _legend_height(chart)
+    left, right, top = 230, 24, 26 + _legend_height(chart)
     bar = 14 if len(chart.series) == 1 else 10
     group = bar * len(chart.series) + 10
     plot_height = max(group * len(chart.labels), group)
     highest = max((v or 0 for s in chart.series for v in s.values), default=0)
-    maximum, ticks = _scale(highest)
+    maximum, ticks = _scale(highest, _whole(chart))
     span = WIDTH - left - right
     parts = []
     for tick in ticks:
@@ -170,7 +189,12 @@ def _bars(chart: Chart) -> tuple[str, int]:
                 f'height="{bar - 2}" fill="{_colour(index)}">{_tip(label, series, value)}</rect>'
             )
     height = top + plot_height + 44
-    parts.append(_axis_titles(left, span, top, plot_height, chart.y_label, chart.x_label, height))
+    parts.append(_bottom_title(left, span, top, plot_height, chart.y_label, height))
+    # The labels' title heads their column: turned along a short plot, it would not fit.
+    parts.append(
+        f'<text class="axis-title" x="{left - 6}" y="{top - 8}" text-anchor="end">'
+        f"{escape(chart.x_label)}</text>"
+    )
     return "".join(parts), height
 
 
@@ -201,7 +225,7 @@ def _plot_frame(chart: Chart, maximum: float, ticks: list[float]) -> tuple[list[
 def _columns(chart: Chart) -> tuple[str, int]:
     """Stacked columns over time: one column per day or week, a segment per series."""
     totals = [sum(s.values[i] or 0 for s in chart.series) for i in range(len(chart.labels))]
-    maximum, ticks = _scale(max(totals, default=0))
+    maximum, ticks = _scale(max(totals, default=0), _whole(chart))
     parts, f = _plot_frame(chart, maximum, ticks)
     slot = f["span"] / f["count"]
     for index, label in enumerate(chart.labels):
@@ -229,7 +253,7 @@ def _columns(chart: Chart) -> tuple[str, int]:
 def _lines(chart: Chart) -> tuple[str, int]:
     """A line per series over time; a missing value breaks the line, a lone value is a dot."""
     highest = max((v or 0 for s in chart.series for v in s.values), default=0)
-    maximum, ticks = _scale(highest)
+    maximum, ticks = _scale(highest, _whole(chart))
     parts, f = _plot_frame(chart, maximum, ticks)
     slot = f["span"] / f["count"]
     for number, series in enumerate(chart.series):
@@ -264,11 +288,16 @@ def _lines(chart: Chart) -> tuple[str, int]:
 def _axis_titles(left, span, top, plot_height, across: str, up: str, height: int) -> str:
     """The horizontal axis' title under the plot, the vertical one turned along its side."""
     middle = top + plot_height / 2
+    return _bottom_title(left, span, top, plot_height, across, height) + (
+        f'<text class="axis-title" x="12" y="{middle:.1f}" text-anchor="middle" '
+        f'transform="rotate(-90 12 {middle:.1f})">{escape(up)}</text>'
+    )
+
+
+def _bottom_title(left, span, top, plot_height, across: str, height: int) -> str:
     return (
         f'<line x1="{left}" y1="{top + plot_height}" x2="{left + span}" '
         f'y2="{top + plot_height}" class="axis"/>'
         f'<text class="axis-title" x="{left + span / 2:.1f}" y="{height - 6}" '
         f'text-anchor="middle">{escape(across)}</text>'
-        f'<text class="axis-title" x="12" y="{middle:.1f}" text-anchor="middle" '
-        f'transform="rotate(-90 12 {middle:.1f})">{escape(up)}</text>'
     )
