@@ -8,8 +8,8 @@ reports read: two years of arrivals over three channels, first responses, solved
 times that agree with the status, a reported member named by several reports, a public reply
 per answered ticket and a decision on a third of the resolved ones. Then each page is
 requested through the app as a logged-in agent, every SQL statement timed as it runs. On
-PostgreSQL the largest size is measured a second time without migration 0016's indexes, the
-evidence for indexes rather than roll-up tables. Figures go under "reports" in
+PostgreSQL the largest size is measured a second time without migration 0016's indexes, to
+show what they buy. Figures go under "reports" in
 bench/results.json.
 """
 

@@ -1,8 +1,8 @@
 """Figures about tickets: volume over time, the backlog, and how fast the team answered.
 
 Every query reads only what a ticket keeps after retention has purged it (category, channel,
-status and its timestamps), and each is answered by one of the indexes migration 0016 adds
-(see the README's Reports section for the measurements that chose indexes over roll-ups).
+status and its timestamps), and each reads one of the indexes migration 0016 adds (the
+README's Reports section has what they cost at a million tickets).
 """
 
 from dataclasses import dataclass

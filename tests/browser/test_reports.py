@@ -73,6 +73,7 @@ def test_every_chart_is_drawn_with_its_title_and_text_alternative(agent_page, sc
         assert description.strip()
         expect(chart).to_have_accessible_description(description)
         assert chart.locator("rect, circle").count() > 0, title
+    page.locator(".report-headlines").evaluate("list => list.scrollIntoView()")
     screenshot(page, "reports.png")
 
 
