@@ -26,7 +26,7 @@ from .common import (
     report,
 )
 
-BENCHMARKS = ("submissions", "inbox", "outbox", "intake")
+BENCHMARKS = ("submissions", "inbox", "reports", "outbox", "intake")
 
 
 def main() -> None:

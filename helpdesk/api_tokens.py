@@ -18,9 +18,11 @@ from .errors import InvalidInput
 from .models import ApiToken, Role, User
 from .permissions import Permission, require
 
-SCOPES = ("reports:create", "reports:read", "tickets:read", "tickets:write")
-# Scopes that act on tickets as an agent: the token gets a service user to act as.
-AGENT_SCOPES = frozenset({"tickets:read", "tickets:write"})
+# reports:* are the marketplace's member reports; stats:read is the desk's figures (GET
+# /api/v1/reports/summary), for the team's own tools.
+SCOPES = ("reports:create", "reports:read", "tickets:read", "tickets:write", "stats:read")
+# Scopes that act as an agent: the token gets a service user to act as.
+AGENT_SCOPES = frozenset({"tickets:read", "tickets:write", "stats:read"})
 SECRET_PREFIX = "hdk_"
 NAME_LENGTH = 100
 

@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -49,6 +50,18 @@ def parse_log_level(name: str, value: str) -> str:
     if level not in _LOG_LEVELS:
         raise ConfigError(f"{name}={value!r} is not a log level (use {', '.join(_LOG_LEVELS)})")
     return level
+
+
+def parse_time_zone(name: str, value: str) -> str:
+    """An IANA time zone name (Europe/Paris, UTC), as the system's zone database knows it."""
+    zone = value.strip()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{name}={value!r} is not a time zone (use a name like Europe/Paris)"
+        ) from None
+    return zone
 
 
 def database_url(url: str) -> str:
@@ -108,6 +121,7 @@ HELPDESK_SETTINGS = {
     "HELPDESK_LOG_LEVEL": ("INFO", parse_log_level),
     # Days a closed ticket keeps what it holds about people, where its category sets no period.
     "HELPDESK_RETENTION_DAYS": (365, parse_retention_days),
+    "HELPDESK_TIME_ZONE": ("UTC", parse_time_zone),  # reports' days and weeks (from Monday)
     # How long a write on SQLite waits for another's write lock before the answer is 503.
     "HELPDESK_SQLITE_BUSY_TIMEOUT_MS": (10000, parse_int),
 }

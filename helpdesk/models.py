@@ -140,6 +140,34 @@ class Ticket(db.Model):
         Index("ix_tickets_assignee_status_activity", "assignee_id", "status", "last_activity_at"),
         Index("ix_tickets_category_status_activity", "category_id", "status", "last_activity_at"),
         Index("ix_tickets_activity", "last_activity_at", "id"),
+        # The reports page (helpdesk.reports): each query reads one of these alone, a period
+        # on the leading timestamp with the filters and the measured columns after it.
+        Index(
+            "ix_tickets_report_created",
+            "created_at",
+            "category_id",
+            "source",
+            "first_response_at",
+            "reported_key",
+        ),
+        Index(
+            "ix_tickets_report_first_response",
+            "first_response_at",
+            "category_id",
+            "source",
+            "created_at",
+            "assignee_id",
+        ),
+        Index(
+            "ix_tickets_report_solved",
+            "solved_at",
+            "category_id",
+            "source",
+            "created_at",
+            "assignee_id",
+        ),
+        Index("ix_tickets_report_closed", "closed_at", "category_id", "source"),
+        Index("ix_tickets_report_backlog", "status", "category_id", "source", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -199,7 +227,10 @@ class Ticket(db.Model):
 
 class Message(db.Model):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_ticket_created", "ticket_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_messages_ticket_created", "ticket_id", "created_at"),
+        Index("ix_messages_kind_created", "kind", "created_at", "author_id"),  # replies per agent
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
@@ -372,6 +403,7 @@ class OutboundMail(db.Model):
     __table_args__ = (
         Index("ix_outbound_mail_status_due", "status", "next_attempt_at"),
         Index("ix_outbound_mail_recipient_created", "recipient", "created_at"),
+        Index("ix_outbound_mail_created_status", "created_at", "status"),  # reports
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -520,6 +552,7 @@ class SuggestionOpen(db.Model):
     __table_args__ = (
         UniqueConstraint("session_key", "article_id"),
         Index("ix_suggestion_opens_article_reported", "article_id", "reported_at"),
+        Index("ix_suggestion_opens_opened", "opened_at"),  # reports
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -544,7 +577,10 @@ class InboundMail(db.Model):
     """Every inbound mail, stored raw before it is parsed, whatever channel brought it (P6)."""
 
     __tablename__ = "inbound_mail"
-    __table_args__ = (Index("ix_inbound_mail_outcome_id", "outcome", "id"),)
+    __table_args__ = (
+        Index("ix_inbound_mail_outcome_id", "outcome", "id"),
+        Index("ix_inbound_mail_received_outcome", "received_at", "outcome"),  # reports
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # file, stdin, imap, lmtp, smtp, webhook

@@ -657,6 +657,7 @@ def test_the_openapi_document_describes_every_endpoint(client):
     assert operations == {
         ("POST", "/v1/reports"),
         ("GET", "/v1/reports/{reference}"),
+        ("GET", "/v1/reports/summary"),
         ("GET", "/v1/categories"),
         ("GET", "/v1/tickets"),
         ("GET", "/v1/tickets/{reference}"),

@@ -22,10 +22,11 @@ def register_blueprints(app: Flask) -> None:
         member,
         public,
         records,
+        reports,
         webhook,
     )
 
-    for module in (public, auth, member, agent, admin, api, help, webhook):
+    for module in (public, auth, member, agent, reports, admin, api, help, webhook):
         app.register_blueprint(module.bp)
     app.add_template_filter(label_for, "reporter_label")
     app.add_template_filter(filesize)

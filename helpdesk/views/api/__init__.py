@@ -1,6 +1,6 @@
 """The JSON API under /api/v1, and its OpenAPI document at /api/openapi.json: the blueprint,
 tokens and scopes, reading requests, writing responses, errors. The endpoints are in
-reports.py (the marketplace's) and tickets.py (the team's).
+reports.py (the marketplace's), tickets.py (the team's) and figures.py (the desk's figures).
 
 Thin like every view: check the token and its scope, validate with the schema, call the domain,
 commit once, answer. Refusals are problem details (RFC 9457) with the right status.
@@ -254,4 +254,4 @@ def ticket_or_404(reference: str) -> Ticket:
     return ticket
 
 
-from . import reports, tickets  # noqa: E402, F401  (their operations register on bp)
+from . import figures, reports, tickets  # noqa: E402, F401  (their operations register on bp)
