@@ -13,7 +13,7 @@ Create Date: 2026-12-04
 from alembic import op
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
