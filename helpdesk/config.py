@@ -4,6 +4,9 @@ import os
 import secrets
 from pathlib import Path
 
+from .storage import BACKENDS
+from .storage.sealed import parse_keyring
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -38,6 +41,13 @@ def parse_log_level(name: str, value: str) -> str:
     if level not in _LOG_LEVELS:
         raise ConfigError(f"{name}={value!r} is not a log level (use {', '.join(_LOG_LEVELS)})")
     return level
+
+
+def parse_storage(name: str, value: str) -> str:
+    backend = value.strip().lower()
+    if backend not in BACKENDS:
+        raise ConfigError(f"{name}={value!r} is not a storage backend (use {', '.join(BACKENDS)})")
+    return backend
 
 
 def database_url(url: str) -> str:
@@ -95,6 +105,14 @@ HELPDESK_SETTINGS = {
     "HELPDESK_LMTP_PORT": (8024, parse_int),
     # The `helpdesk` logger's level: INFO logs every state change (who changed what).
     "HELPDESK_LOG_LEVEL": ("INFO", parse_log_level),
+    # Where evidence files and raw inbound mail are kept (helpdesk/storage/).
+    "HELPDESK_STORAGE": ("filesystem", parse_storage),
+    "HELPDESK_S3_BUCKET": ("", parse_str),
+    "HELPDESK_S3_ENDPOINT_URL": ("", parse_str),  # empty: AWS itself
+    "HELPDESK_S3_REGION": ("", parse_str),
+    "HELPDESK_S3_ACCESS_KEY_ID": ("", parse_str),  # empty: boto3's own chain (AWS_* variables)
+    "HELPDESK_S3_SECRET_ACCESS_KEY": ("", parse_str),
+    "HELPDESK_ENCRYPTION_KEY": ((), parse_keyring),  # empty: blobs are stored unencrypted
     # How long a write on SQLite waits for another's write lock before the answer is 503.
     "HELPDESK_SQLITE_BUSY_TIMEOUT_MS": (10000, parse_int),
 }
@@ -155,6 +173,7 @@ def build_config(instance_path: Path, environ: dict[str, str], overrides: dict |
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = instance_secret_key(instance_path)
     _check_mail_settings(config)
+    _check_storage_settings(config)
     _limiter_settings(config)
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config))
     config["SESSION_COOKIE_SECURE"] = config["HELPDESK_SECURE_COOKIES"]
@@ -190,6 +209,22 @@ def _check_mail_settings(config: dict) -> None:
     config["HELPDESK_REPLY_DOMAIN"] = config["HELPDESK_REPLY_DOMAIN"] or support_domain
     if not config["HELPDESK_BASE_URL"].startswith(("http://", "https://")):
         raise ConfigError("HELPDESK_BASE_URL must start with http:// or https://")
+
+
+def _check_storage_settings(config: dict) -> None:
+    if isinstance(config["HELPDESK_ENCRYPTION_KEY"], str):  # given as text by the caller
+        config["HELPDESK_ENCRYPTION_KEY"] = parse_keyring(
+            "HELPDESK_ENCRYPTION_KEY", config["HELPDESK_ENCRYPTION_KEY"]
+        )
+    if config["HELPDESK_STORAGE"] == "s3" and not config["HELPDESK_S3_BUCKET"]:
+        raise ConfigError("HELPDESK_STORAGE=s3 needs HELPDESK_S3_BUCKET")
+    endpoint = config["HELPDESK_S3_ENDPOINT_URL"]
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise ConfigError("HELPDESK_S3_ENDPOINT_URL must start with http:// or https://")
+    if bool(config["HELPDESK_S3_ACCESS_KEY_ID"]) != bool(config["HELPDESK_S3_SECRET_ACCESS_KEY"]):
+        raise ConfigError(
+            "set both HELPDESK_S3_ACCESS_KEY_ID and HELPDESK_S3_SECRET_ACCESS_KEY, or neither"
+        )
 
 
 def _limiter_settings(config: dict) -> None:
