@@ -196,6 +196,7 @@ def test_evidence_is_stored_by_content_and_downloads_as_sent(app, client, login_
     assert client.get(f"{response.location}/attachments/{ids[1]}").data == PDF
 
 
+@pytest.mark.p6
 def test_a_refused_report_leaves_no_blob(app, client, login_as):
     login_as("member")
     response = _send_report(app, client, (PHOTO, "chat.png"), (b"MZ\x90\x00", "setup.exe"))
@@ -217,6 +218,7 @@ def test_a_changed_file_is_never_served(app, client, login_as):
         client.get(download)
 
 
+@pytest.mark.p6
 def test_raw_mail_is_stored_first_and_opens_for_agents_and_admins(app):
     raw = _mail()
     with app.app_context():
@@ -244,6 +246,7 @@ def test_a_quarantined_mail_is_reprocessed_from_storage(app, monkeypatch):
         assert again.outcome.value == "created"
 
 
+@pytest.mark.p6
 def test_a_store_that_fails_keeps_no_half_mail(app, monkeypatch):
     """Raw first: when the copy cannot be written the channel is told, and no row is left."""
     with app.app_context():
