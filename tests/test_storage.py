@@ -16,7 +16,7 @@ from moto.server import ThreadedMotoServer
 from sqlalchemy import func, select
 
 from bench.common import free_port
-from helpdesk import create_app, intake, storage
+from helpdesk import attachments, create_app, intake, storage
 from helpdesk.categories import seed_default_categories
 from helpdesk.config import ConfigError
 from helpdesk.database import db
@@ -276,6 +276,27 @@ def test_evidence_on_the_database_backend_commits_with_its_rows(make_app):
     with app.app_context():
         assert db.session.scalars(select(Blob.key)).all() == [storage.attachment_key(_sha(PHOTO))]
         assert not any(Path(app.config["HELPDESK_ATTACHMENT_DIR"]).rglob("*"))
+
+
+def test_forget_removes_evidence_with_the_commit_once_no_row_names_it(app, client, login_as):
+    """What retention and redaction call after deleting Attachment rows."""
+    login_as("member")
+    _send_report(app, client, (PHOTO, "chat.png"))
+    _send_report(app, client, (PHOTO, "again.png"))
+    key = storage.attachment_key(_sha(PHOTO))
+    with app.app_context():
+        first, second = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
+        db.session.delete(first)
+        assert attachments.forget(_sha(PHOTO)) is False  # the second report still holds it
+        db.session.delete(second)
+        assert attachments.forget(_sha(PHOTO)) is True
+        db.session.rollback()  # changed our mind: nothing goes
+        assert storage.current().exists(key)
+        for row in db.session.scalars(select(Attachment)).all():
+            db.session.delete(row)
+        assert attachments.forget(_sha(PHOTO)) is True
+        db.session.commit()
+        assert not storage.current().exists(key)
 
 
 # --- encryption at rest ------------------------------------------------------------------------
