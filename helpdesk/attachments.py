@@ -1,4 +1,4 @@
-"""Evidence files: checked by content, stored outside the database under their sha256."""
+"""Evidence files: checked by content, kept in storage (see storage/) under their sha256."""
 
 import errno
 import hashlib
