@@ -1,5 +1,6 @@
 """Stray evidence files: stored files no Attachment row points to, and temporary files a
-refused request, a killed worker or a crash left behind. `flask attachments gc` runs this.
+refused request, a killed worker or a crash left behind, on the filesystem backend (the
+database backend never leaves any). `flask attachments gc` runs this.
 
 Safe while the app serves: only files older than the threshold are candidates, and a stored
 file is first moved aside, then its rows are looked up afresh, and it is put back if a row
@@ -20,9 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from .attachments import CHUNK, TEMP_PREFIX, AttachmentStore
+from . import storage
 from .database import db
 from .models import Attachment
+from .storage.filesystem import TEMP_PREFIX, FilesystemStore
 
 SET_ASIDE_PREFIX = ".gc-"  # a stored file this run is about to remove
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -49,20 +51,31 @@ class Sweep:
         return sum(action.size for action in self.actions if action.verb == "removed")
 
 
-def collect(store: AttachmentStore, older_than: timedelta, dry_run: bool = False) -> Sweep:
-    """Remove (or, with dry_run, only list) the stray files older than `older_than`."""
-    sweeper = _Sweeper(store, time.time() - older_than.total_seconds(), dry_run)
+def collect(blobs: storage.BlobStore, older_than: timedelta, dry_run: bool = False) -> Sweep | None:
+    """Remove (or, with dry_run, only list) the stray files older than `older_than`; None when
+    the store is not on the filesystem."""
+    store = getattr(blobs, "inner", blobs)
+    if not isinstance(store, FilesystemStore):
+        return None
+    sweeper = _Sweeper(store, blobs, time.time() - older_than.total_seconds(), dry_run)
     if store.root.is_dir():
         sweeper.run()
     referenced = _referenced_contents()
-    sweeper.result.missing = sum(not store.path_for(sha).exists() for sha in referenced)
+    keys = (storage.attachment_key(sha) for sha in referenced)
+    sweeper.result.missing = sum(not store.exists(key) for key in keys)
     return sweeper.result
 
 
 class _Sweeper:
-    def __init__(self, store: AttachmentStore, cutoff: float, dry_run: bool):
-        self.store, self.cutoff, self.dry_run = store, cutoff, dry_run
+    def __init__(
+        self, store: FilesystemStore, blobs: storage.BlobStore, cutoff: float, dry_run: bool
+    ):
+        # `blobs` reads a temporary file's content as written (decrypted when it is sealed).
+        self.store, self.blobs, self.cutoff, self.dry_run = store, blobs, cutoff, dry_run
         self.result = Sweep()
+
+    def path_for(self, sha256: str) -> Path:
+        return self.store.path(storage.attachment_key(sha256))
 
     def run(self) -> None:
         """A file that vanishes under our hands (its request, or another gc, moved it) is
@@ -89,10 +102,18 @@ class _Sweeper:
             except FileNotFoundError:
                 continue
 
+    def _digest(self, path: Path) -> str | None:
+        """The sha256 of a temporary file's content; None when it cannot be read back (a
+        sealed file cut short by a crash)."""
+        key = storage.STAGING + path.name.removeprefix(TEMP_PREFIX)
+        try:
+            return hashlib.sha256(self.blobs.get(key)).hexdigest()
+        except (storage.StorageError, ValueError):
+            return None
+
     def _settle_temporary(self, path: Path, referenced: set[str]) -> None:
-        sha256 = _digest(path)
-        final = self.store.path_for(sha256)
-        if sha256 in referenced and not final.exists():
+        sha256 = self._digest(path)
+        if sha256 in referenced and not (final := self.path_for(sha256)).exists():
             self._record("restored", final, path, "its row was committed")
             if not self.dry_run:
                 final.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +131,7 @@ class _Sweeper:
 
     def _settle_set_aside(self, aside: Path, sha256: str) -> None:
         """Put a set-aside stored file back if a row names it now, else remove it."""
-        final = self.store.path_for(sha256)
+        final = self.path_for(sha256)
         if not _has_row(sha256):
             self._remove(aside, final, "no row")
         elif not self.dry_run:
@@ -138,11 +159,3 @@ def _has_row(sha256: str) -> bool:
         db.session.scalar(select(Attachment.id).where(Attachment.sha256 == sha256).limit(1))
         is not None
     )
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while chunk := file.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -1,22 +1,22 @@
-"""Evidence files: checked by content, stored outside the database under their sha256."""
+"""Evidence files: checked by content, kept in storage (see storage/) under their sha256."""
 
 import errno
 import hashlib
 import io
 import logging
-import os
+import secrets
 import tempfile
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
+from . import storage
 from .database import db
 from .errors import InvalidInput, StorageFull
 from .models import Attachment, User
@@ -26,7 +26,7 @@ from .signing import parse_reference
 log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
-TEMP_PREFIX = ".upload-"  # files not (yet) committed, in the store's root
+SPOOL_IN_MEMORY = 1024 * 1024  # an upload larger than this waits in a temporary file
 
 # Types recognised by their first bytes, never by the name or the browser's claim.
 _SIGNATURES: list[tuple[bytes, str]] = [
@@ -90,21 +90,21 @@ def clean_filename(filename: str | None) -> str:
 
 
 class AttachmentStore:
-    """Content-addressed files: <root>/ab/cd/<sha256>. The same evidence twice is kept once.
+    """Content-addressed evidence: stored under `attachments/<sha256>` in the blob store (see
+    storage/), so the same evidence twice is kept once.
 
-    A file is written to a temporary file in <root> (TEMP_PREFIX) and takes its own name only
-    when the transaction that adds its Attachment rows commits; any other end of that
-    transaction removes it. So a final file has had a row, and a refusal, a crash or a rollback
-    leaves at most a temporary file, which `flask attachments gc` removes.
+    On the database backend the blob is written in the session's transaction, with its rows.
+    On the others it is staged under a key of its own (`staging/<token>`; on the filesystem
+    a `.upload-` file in the store's root) and takes its own key only when the transaction
+    that adds its Attachment rows commits; any other end of that transaction removes it. So a
+    stored file has had a row, and a refusal, a crash or a rollback leaves at most a staged
+    file, which `flask attachments gc` removes.
     """
 
-    def __init__(self, root: str | Path, max_bytes: int, max_files: int):
-        self.root = Path(root)
+    def __init__(self, blobs: storage.BlobStore, max_bytes: int, max_files: int):
+        self.blobs = blobs
         self.max_bytes = max_bytes
         self.max_files = max_files
-
-    def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def store_all(self, uploads: list[Upload]) -> list[StoredFile]:
         """Check and store every upload, or raise InvalidInput naming each bad file (and keep
@@ -138,53 +138,49 @@ class AttachmentStore:
     def _store(self, upload: Upload, any_type: bool = False) -> StoredFile:
         """The checked file, pending until the session's transaction commits."""
         filename = clean_filename(upload.filename)
-        with _refused_when_full():
-            written = self._write_temporary(upload.stream, filename)
-            try:
-                content_type = _checked_type(written, filename, any_type)
-                final = self.path_for(written.sha256)
-                final.parent.mkdir(parents=True, exist_ok=True)
-            except BaseException:
-                written.path.unlink()
-                raise
-        file = StoredFile(filename, content_type, written.size, written.sha256)
-        _place_on_commit(file, written.path, final)
+        with self._spooled(upload.stream, filename) as spooled:
+            content_type = _checked_type(spooled, filename, any_type)
+            file = StoredFile(filename, content_type, spooled.size, spooled.sha256)
+            spooled.file.seek(0)
+            with _refused_when_full():
+                self._keep(file, spooled.file)
         return file
 
-    def _write_temporary(self, stream: BinaryIO, filename: str) -> "_Written":
-        """The stream's bytes in a new temporary file, on disk (fsynced); removed again on any
-        failure, a ValueError for a file over the size limit."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=self.root, prefix=TEMP_PREFIX)
+    def _keep(self, file: StoredFile, content: BinaryIO) -> None:
+        key = storage.attachment_key(file.sha256)
+        if self.blobs.transactional:
+            self.blobs.put(key, content)
+            return
+        staged = storage.STAGING + secrets.token_hex(16)
+        self.blobs.put(staged, content)
+        _place_on_commit(self.blobs, file, staged, key)
+
+    @contextmanager
+    def _spooled(self, stream: BinaryIO, filename: str) -> Iterator["_Spooled"]:
+        """The stream's bytes, counted and hashed as they arrive, in memory or a temporary
+        file; a ValueError for a file over the size limit."""
         digest, size, head = hashlib.sha256(), 0, b""
-        try:
-            with open(handle, "wb") as temporary:
-                while chunk := stream.read(CHUNK):
-                    head += chunk[: 512 - len(head)]
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        megabytes = self.max_bytes // (1024 * 1024)
-                        raise ValueError(f"{filename} is larger than {megabytes} MB.")
-                    digest.update(chunk)
-                    temporary.write(chunk)
-                temporary.flush()
-                os.fsync(temporary.fileno())
-            _fsync_directory(self.root)  # the name too, so gc can restore it after a crash
-        except BaseException:
-            os.unlink(name)
-            raise
-        return _Written(Path(name), digest.hexdigest(), size, head)
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+            while chunk := stream.read(CHUNK):
+                head += chunk[: 512 - len(head)]
+                size += len(chunk)
+                if size > self.max_bytes:
+                    megabytes = self.max_bytes // (1024 * 1024)
+                    raise ValueError(f"{filename} is larger than {megabytes} MB.")
+                digest.update(chunk)
+                spool.write(chunk)
+            yield _Spooled(spool, digest.hexdigest(), size, head)
 
 
 @dataclass(frozen=True)
-class _Written:
-    path: Path
+class _Spooled:
+    file: BinaryIO
     sha256: str
     size: int
     head: bytes
 
 
-def _checked_type(written: _Written, filename: str, any_type: bool) -> str:
+def _checked_type(written: _Spooled, filename: str, any_type: bool) -> str:
     if written.size == 0:
         raise ValueError(f"{filename} is empty.")
     content_type = sniff_content_type(written.head, filename)
@@ -206,39 +202,33 @@ def _refused_when_full() -> Iterator[None]:
         raise
 
 
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-# --- files wait for their rows' commit ---------------------------------------------------------
+# --- staged files wait for their rows' commit ---------------------------------------------------
 
 _PENDING = "helpdesk.pending_files"
 
 
 @dataclass(frozen=True)
 class _Pending:
+    blobs: storage.BlobStore
     file: StoredFile
-    temporary: Path
-    final: Path
+    staged: str
+    key: str
 
 
-def _place_on_commit(file: StoredFile, temporary: Path, final: Path) -> None:
+def _place_on_commit(blobs: storage.BlobStore, file: StoredFile, staged: str, key: str) -> None:
     session = db.session()
     if not session.in_transaction():
         session.begin()  # so that its end, commit or not, settles the file
-    session.info.setdefault(_PENDING, []).append(_Pending(file, temporary, final))
+    session.info.setdefault(_PENDING, []).append(_Pending(blobs, file, staged, key))
 
 
 def _discard(files: list[StoredFile]) -> None:
-    """Remove these files, stored in this transaction, at once rather than at its end."""
+    """Remove these files, staged in this transaction, at once rather than at its end (on the
+    database backend the rollback that follows removes them)."""
     pending = db.session().info.get(_PENDING, [])
     for entry in [entry for entry in pending if any(entry.file is file for file in files)]:
         pending.remove(entry)
-        entry.temporary.unlink(missing_ok=True)
+        entry.blobs.delete(entry.staged)
 
 
 @event.listens_for(db.session, "after_commit")
@@ -247,11 +237,11 @@ def _place_committed_files(session: Session) -> None:
         return
     for entry in session.info.pop(_PENDING, []):
         try:
-            # Atomic; the same content committed by another request simply lands on itself.
-            os.replace(entry.temporary, entry.final)
-        except OSError:
-            # The row is in: leave the temporary file for gc to restore.
-            log.exception("could not move %s to %s", entry.temporary, entry.final)
+            # The same content committed by another request simply lands on itself.
+            entry.blobs.rename(entry.staged, entry.key)
+        except Exception:
+            # The row is in: leave the staged file for gc to restore.
+            log.exception("could not move %s to %s", entry.staged, entry.key)
 
 
 @event.listens_for(db.session, "after_transaction_end")
@@ -259,7 +249,10 @@ def _remove_uncommitted_files(session: Session, transaction: SessionTransaction)
     if transaction.parent is not None:
         return
     for entry in session.info.pop(_PENDING, []):  # empty after a commit
-        entry.temporary.unlink(missing_ok=True)
+        try:
+            entry.blobs.delete(entry.staged)
+        except Exception:
+            log.exception("could not remove the staged file %s", entry.staged)
 
 
 @dataclass
@@ -277,10 +270,36 @@ def current_store() -> AttachmentStore:
     """The store configured for the running app."""
     config = current_app.config
     return AttachmentStore(
-        config["HELPDESK_ATTACHMENT_DIR"],
+        storage.current(),
         max_bytes=config["HELPDESK_MAX_ATTACHMENT_BYTES"],
         max_files=config["HELPDESK_MAX_ATTACHMENTS"],
     )
+
+
+def read(file: Attachment) -> bytes:
+    """The file's bytes, checked against its digest: a changed or swapped file is never served
+    (BlobCorrupt); BlobMissing when it is not in the store."""
+    try:
+        data = storage.current().get(storage.attachment_key(file.sha256))
+    except storage.BlobMissing:
+        log.error("attachment %s: no stored file with sha256 %s", file.id, file.sha256)
+        raise
+    if hashlib.sha256(data).hexdigest() != file.sha256:
+        log.error("attachment %s: stored content does not match sha256 %s", file.id, file.sha256)
+        raise storage.BlobCorrupt(f"attachment {file.id} does not match its digest")
+    return data
+
+
+def forget(sha256: str) -> bool:
+    """Remove the stored file with this content when no Attachment row names it any more: call
+    after deleting (or redacting) rows, in the same transaction; the file goes with its commit.
+    True when it will be removed."""
+    db.session.flush()
+    named = select(Attachment.id).where(Attachment.sha256 == sha256).limit(1)
+    if db.session.scalar(named) is not None:
+        return False
+    storage.delete_on_commit(storage.attachment_key(sha256))
+    return True
 
 
 def downloadable(viewer: User, reference: str, attachment_id: int) -> Attachment | None:

@@ -13,13 +13,23 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, api_tokens, attachment_gc, intake, member_data, retention, seed, tickets
-from .attachments import current_store
+from . import (
+    accounts,
+    api_tokens,
+    attachment_gc,
+    intake,
+    member_data,
+    retention,
+    seed,
+    storage,
+    tickets,
+)
 from .database import db
 from .errors import DomainError
 from .intake.channels import imap, lmtp, mailboxes
 from .mail import sender
 from .models import ApiToken, Role
+from .storage import transfer
 from .views.control_characters import IN_LINE
 
 
@@ -311,7 +321,13 @@ def collect_attachments(older_than_minutes: int, dry_run: bool) -> None:
     """Remove evidence files no report points to, and temporary files of uploads that never
     committed. Safe to run (from cron) while the app serves."""
     older_than = timedelta(minutes=older_than_minutes)
-    sweep = attachment_gc.collect(current_store(), older_than, dry_run=dry_run)
+    sweep = attachment_gc.collect(storage.current(), older_than, dry_run=dry_run)
+    if sweep is None:
+        click.echo(
+            "Nothing to collect: on the database backend evidence commits with its rows; "
+            "on S3, let a lifecycle rule expire staging/ objects after a day."
+        )
+        return
     for action in sweep.actions:
         verb = f"would be {action.verb}" if dry_run else action.verb
         click.echo(f"{verb}: {action.path} ({action.why}, {action.size:,} bytes)")
@@ -354,10 +370,78 @@ def export_data(email: str, output: str) -> None:
     with open(output, "wb") as handle:
         handle.write(archive)
     click.echo(f"Wrote {output} ({len(archive)} bytes).")
+storage_cli = AppGroup("storage", help="Where evidence and raw mail are stored.")
+PROGRESS_EVERY = 100
+
+
+@storage_cli.command("migrate")
+@click.option("--to", "target_name", required=True, type=click.Choice(storage.BACKENDS))
+@click.option(
+    "--from",
+    "source_name",
+    type=click.Choice(storage.BACKENDS),
+    help="Read from this backend instead of the configured one (HELPDESK_STORAGE).",
+)
+def migrate_storage(target_name: str, source_name: str | None) -> None:
+    """Copy every evidence file and raw mail to another backend, checking each digest after
+    the copy. Safe to stop and run again: what the target already holds is skipped. Then set
+    HELPDESK_STORAGE to the target."""
+    source_name = source_name or current_app.config["HELPDESK_STORAGE"]
+    if source_name == target_name:
+        raise click.UsageError(f"the blobs are in {source_name} already")
+    source = storage.build(current_app.config, source_name)
+    target = storage.build(current_app.config, target_name)
+    keys = list(transfer.blob_keys(source))
+    click.echo(f"Copying {len(keys)} blobs from {source_name} to {target_name}.")
+    counts = dict.fromkeys(transfer.Copy, 0)
+    for done, key in enumerate(keys, start=1):
+        try:
+            outcome = transfer.copy(source, target, key)
+            db.session.commit()  # the database backend's rows, one blob at a time
+        except Exception as error:
+            db.session.rollback()
+            click.echo(f"Stopped at {key} ({done - 1} of {len(keys)} done): {error}", err=True)
+            click.echo("Run the same command again to carry on.", err=True)
+            sys.exit(1)
+        counts[outcome] += 1
+        if outcome in (transfer.Copy.MISMATCH, transfer.Copy.CORRUPT):
+            click.echo(f"{outcome}: {key}", err=True)
+        if done % PROGRESS_EVERY == 0:
+            click.echo(f"{done}/{len(keys)} …")
+    click.echo(", ".join(f"{outcome.value} {count}" for outcome, count in counts.items()) + ".")
+    if counts[transfer.Copy.MISMATCH] or counts[transfer.Copy.CORRUPT]:
+        sys.exit(1)
+
+
+@storage_cli.command("rotate-key")
+def rotate_key() -> None:
+    """Wrap every blob's data key with the newest key of HELPDESK_ENCRYPTION_KEY (the content
+    is not re-encrypted), and seal blobs stored before encryption was turned on. Safe to stop
+    and run again. Afterwards the older keys can be dropped from the setting."""
+    blobs = storage.current()
+    if not current_app.config["HELPDESK_ENCRYPTION_KEY"]:
+        raise click.UsageError("HELPDESK_ENCRYPTION_KEY is not set")
+    keys = list(transfer.blob_keys(blobs))
+    rewrapped = failed = 0
+    for done, key in enumerate(keys, start=1):
+        try:
+            rewrapped += blobs.rotate(key)
+            db.session.commit()
+        except storage.StorageError as error:
+            db.session.rollback()
+            failed += 1
+            click.echo(f"failed: {error}", err=True)
+        if done % PROGRESS_EVERY == 0:
+            click.echo(f"{done}/{len(keys)} …")
+    unchanged = len(keys) - rewrapped - failed
+    click.echo(f"Rewrapped {rewrapped} blobs, {unchanged} already current, {failed} failed.")
+    if failed:
+        sys.exit(1)
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(attachments_cli)
+    app.cli.add_command(storage_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(api_cli)
     app.cli.add_command(users_cli)

@@ -5,6 +5,9 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .storage import BACKENDS
+from .storage.sealed import parse_keyring
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -62,6 +65,11 @@ def parse_time_zone(name: str, value: str) -> str:
             f"{name}={value!r} is not a time zone (use a name like Europe/Paris)"
         ) from None
     return zone
+def parse_storage(name: str, value: str) -> str:
+    backend = value.strip().lower()
+    if backend not in BACKENDS:
+        raise ConfigError(f"{name}={value!r} is not a storage backend (use {', '.join(BACKENDS)})")
+    return backend
 
 
 def database_url(url: str) -> str:
@@ -122,6 +130,14 @@ HELPDESK_SETTINGS = {
     # Days a closed ticket keeps what it holds about people, where its category sets no period.
     "HELPDESK_RETENTION_DAYS": (365, parse_retention_days),
     "HELPDESK_TIME_ZONE": ("UTC", parse_time_zone),  # reports' days and weeks (from Monday)
+    # Where evidence files and raw inbound mail are kept (helpdesk/storage/).
+    "HELPDESK_STORAGE": ("filesystem", parse_storage),
+    "HELPDESK_S3_BUCKET": ("", parse_str),
+    "HELPDESK_S3_ENDPOINT_URL": ("", parse_str),  # empty: AWS itself
+    "HELPDESK_S3_REGION": ("", parse_str),
+    "HELPDESK_S3_ACCESS_KEY_ID": ("", parse_str),  # empty: boto3's own chain (AWS_* variables)
+    "HELPDESK_S3_SECRET_ACCESS_KEY": ("", parse_str),
+    "HELPDESK_ENCRYPTION_KEY": ((), parse_keyring),  # empty: blobs are stored unencrypted
     # How long a write on SQLite waits for another's write lock before the answer is 503.
     "HELPDESK_SQLITE_BUSY_TIMEOUT_MS": (10000, parse_int),
 }
@@ -182,6 +198,7 @@ def build_config(instance_path: Path, environ: dict[str, str], overrides: dict |
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = instance_secret_key(instance_path)
     _check_mail_settings(config)
+    _check_storage_settings(config)
     _limiter_settings(config)
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config))
     config["SESSION_COOKIE_SECURE"] = config["HELPDESK_SECURE_COOKIES"]
@@ -217,6 +234,22 @@ def _check_mail_settings(config: dict) -> None:
     config["HELPDESK_REPLY_DOMAIN"] = config["HELPDESK_REPLY_DOMAIN"] or support_domain
     if not config["HELPDESK_BASE_URL"].startswith(("http://", "https://")):
         raise ConfigError("HELPDESK_BASE_URL must start with http:// or https://")
+
+
+def _check_storage_settings(config: dict) -> None:
+    if isinstance(config["HELPDESK_ENCRYPTION_KEY"], str):  # given as text by the caller
+        config["HELPDESK_ENCRYPTION_KEY"] = parse_keyring(
+            "HELPDESK_ENCRYPTION_KEY", config["HELPDESK_ENCRYPTION_KEY"]
+        )
+    if config["HELPDESK_STORAGE"] == "s3" and not config["HELPDESK_S3_BUCKET"]:
+        raise ConfigError("HELPDESK_STORAGE=s3 needs HELPDESK_S3_BUCKET")
+    endpoint = config["HELPDESK_S3_ENDPOINT_URL"]
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise ConfigError("HELPDESK_S3_ENDPOINT_URL must start with http:// or https://")
+    if bool(config["HELPDESK_S3_ACCESS_KEY_ID"]) != bool(config["HELPDESK_S3_SECRET_ACCESS_KEY"]):
+        raise ConfigError(
+            "set both HELPDESK_S3_ACCESS_KEY_ID and HELPDESK_S3_SECRET_ACCESS_KEY, or neither"
+        )
 
 
 def _limiter_settings(config: dict) -> None:

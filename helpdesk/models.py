@@ -272,6 +272,17 @@ class Attachment(db.Model):
     message: Mapped[Message] = relationship(back_populates="attachments")
 
 
+class Blob(db.Model):
+    """A stored file when HELPDESK_STORAGE=database: evidence and raw mail (see storage/)."""
+
+    __tablename__ = "blobs"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
     __table_args__ = (
@@ -586,8 +597,7 @@ class InboundMail(db.Model):
     channel: Mapped[str] = mapped_column(String(16))  # file, stdin, imap, lmtp, smtp, webhook
     source: Mapped[str | None] = mapped_column(String(255))  # file name, IMAP UID, peer
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)  # envelope, when known
-    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    size: Mapped[int]
+    size: Mapped[int]  # of the raw message, kept in storage under mail/<id>
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     message_id: Mapped[str | None] = mapped_column(String(255), index=True)
     sender: Mapped[str | None] = mapped_column(String(254))
@@ -614,6 +624,13 @@ class InboundMail(db.Model):
 
     ticket: Mapped[Ticket | None] = relationship()
     duplicate_of: Mapped["InboundMail | None"] = relationship(remote_side=[id])
+
+    @property
+    def raw(self) -> bytes:
+        """The message as it arrived (as redaction left it), read from storage."""
+        from .storage import current, mail_key  # storage stands above the models
+
+        return current().get(mail_key(self.id))
 
     def __repr__(self) -> str:
         return f"<InboundMail {self.id} {self.outcome}>"

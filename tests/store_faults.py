@@ -1,7 +1,7 @@
 """Files the evidence store writes through, failing the way disks and workers do.
 
 `wrap_store_files(make)` makes the store open its files through `make(real_file)`: it shadows
-the builtin open() inside helpdesk.attachments only. Returns the undo.
+the builtin open() inside the filesystem backend only. Returns the undo.
 """
 
 import builtins
@@ -9,7 +9,7 @@ import errno
 import threading
 from collections.abc import Callable
 
-from helpdesk import attachments
+from helpdesk.storage import filesystem
 
 
 class FaultyFile:
@@ -65,5 +65,5 @@ def wrap_store_files(make: Callable[[object], FaultyFile]) -> Callable[[], None]
     def faulty_open(*args, **kwargs):
         return make(builtins.open(*args, **kwargs))  # the store closes it with `with`
 
-    attachments.open = faulty_open
-    return lambda: delattr(attachments, "open")
+    filesystem.open = faulty_open
+    return lambda: delattr(filesystem, "open")

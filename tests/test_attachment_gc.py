@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from bench.common import ROOT, child_pids, free_port
-from helpdesk.attachments import TEMP_PREFIX, current_store
+from helpdesk import storage
 from helpdesk.categories import active_category_by_slug
 from helpdesk.database import db
 from helpdesk.models import Attachment
+from helpdesk.storage.filesystem import TEMP_PREFIX
 
 from .conftest import CSRF_INPUT
 from .factories import PASSWORD, make_ticket, make_user
@@ -52,7 +53,11 @@ def _attach(content: bytes) -> None:
 
 @pytest.fixture
 def store(app_context):
-    return current_store()
+    return storage.current().inner
+
+
+def _stored(store, sha256: str) -> Path:
+    return store.path(storage.attachment_key(sha256))
 
 
 @pytest.fixture
@@ -61,12 +66,12 @@ def stray_files(store):
     _attach(b"kept evidence")
     return {
         "kept": [
-            _put(store.path_for(_sha(b"kept evidence")), b"kept evidence"),
-            _put(store.path_for(_sha(b"young orphan")), b"young orphan", old=False),
+            _put(_stored(store, _sha(b"kept evidence")), b"kept evidence"),
+            _put(_stored(store, _sha(b"young orphan")), b"young orphan", old=False),
             _put(store.root / f"{TEMP_PREFIX}young", b"an upload in progress", old=False),
         ],
         "removed": [
-            _put(store.path_for(_sha(b"old orphan")), b"old orphan"),
+            _put(_stored(store, _sha(b"old orphan")), b"old orphan"),
             _put(store.root / f"{TEMP_PREFIX}old", b"half an upl"),
         ],
     }
@@ -105,7 +110,7 @@ def test_a_temporary_file_whose_row_committed_is_restored(runner, store):
     _attach(b"committed evidence")
     temporary = _put(store.root / f"{TEMP_PREFIX}crashed", b"committed evidence")
     output = _gc(runner)
-    final = store.path_for(_sha(b"committed evidence"))
+    final = _stored(store, _sha(b"committed evidence"))
     assert final.read_bytes() == b"committed evidence" and not temporary.exists()
     assert f"restored: {final.relative_to(store.root)}" in output
 
@@ -115,8 +120,8 @@ def test_a_file_set_aside_by_a_stopped_run_goes_back_if_a_row_names_it(runner, s
     claimed = _put(store.root / f".gc-{_sha(b'claimed meanwhile')}", b"claimed meanwhile")
     unclaimed = _put(store.root / f".gc-{_sha(b'nobody')}", b"nobody")
     _gc(runner)
-    assert store.path_for(_sha(b"claimed meanwhile")).exists() and not claimed.exists()
-    assert not unclaimed.exists() and not store.path_for(_sha(b"nobody")).exists()
+    assert _stored(store, _sha(b"claimed meanwhile")).exists() and not claimed.exists()
+    assert not unclaimed.exists() and not _stored(store, _sha(b"nobody")).exists()
 
 
 def test_a_row_committed_while_gc_runs_keeps_its_file(runner, store, monkeypatch):
@@ -124,7 +129,7 @@ def test_a_row_committed_while_gc_runs_keeps_its_file(runner, store, monkeypatch
     (the same evidence sent again) brings the file back."""
     from helpdesk import attachment_gc
 
-    path = _put(store.path_for(_sha(b"sent again")), b"sent again")
+    path = _put(_stored(store, _sha(b"sent again")), b"sent again")
     looked_up = attachment_gc._referenced_contents
 
     def commit_after_the_first_look():
@@ -233,7 +238,7 @@ def _multipart(fields: dict[str, str], filename: str, content: bytes) -> tuple[s
 def test_gc_cleans_up_after_a_worker_killed_mid_upload(app, runner, store, stalling_server):
     server, port = stalling_server
     _attach(b"evidence of an earlier report")
-    _put(store.path_for(_sha(b"evidence of an earlier report")), b"evidence of an earlier report")
+    _put(_stored(store, _sha(b"evidence of an earlier report")), b"evidence of an earlier report")
     email = make_user().email
     category_id = active_category_by_slug("harassment").id
     db.session.commit()  # and let go of SQLite's write lock before the server needs it
@@ -274,5 +279,5 @@ def test_gc_cleans_up_after_a_worker_killed_mid_upload(app, runner, store, stall
     assert f"removed: {temporary.name} (temporary" in output
 
     stored = sorted(path for path in store.root.rglob("*") if path.is_file())
-    named = sorted(store.path_for(sha) for sha in db.session.scalars(select(Attachment.sha256)))
+    named = sorted(_stored(store, sha) for sha in db.session.scalars(select(Attachment.sha256)))
     assert stored == named  # nothing stray, and every row's file is there

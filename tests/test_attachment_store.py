@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from helpdesk import api_tokens, attachments, intake, tickets
+from helpdesk import api_tokens, intake, storage, tickets
 from helpdesk.database import db
 from helpdesk.models import Attachment, InboundOutcome, Ticket, User
 
@@ -27,9 +27,11 @@ def _files(*files: tuple[bytes, str]) -> list:
 
 
 def _on_disk(app) -> list[Path]:
-    """Every file in the store, temporary ones included."""
+    """Every evidence file in the store, temporary ones included (raw mail, kept whatever
+    becomes of it, is in mail/)."""
+    root = Path(app.config["HELPDESK_ATTACHMENT_DIR"])
     return sorted(
-        path for path in Path(app.config["HELPDESK_ATTACHMENT_DIR"]).rglob("*") if path.is_file()
+        path for path in root.rglob("*") if path.is_file() and path.parent != root / "mail"
     )
 
 
@@ -51,9 +53,10 @@ def test_a_committed_report_leaves_exactly_its_files_in_place(app, client, login
     response = _send_report(app, client, (PNG, "chat.png"), (PDF, "contract.pdf"))
     assert response.status_code == 302
     with app.app_context():
-        store = attachments.current_store()
+        store = storage.current().inner
         expected = sorted(
-            store.path_for(sha) for sha in db.session.scalars(select(Attachment.sha256))
+            store.path(storage.attachment_key(sha))
+            for sha in db.session.scalars(select(Attachment.sha256))
         )
     assert _on_disk(app) == expected
     assert client.get(f"{response.location}/attachments/1").data == PNG

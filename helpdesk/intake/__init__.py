@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
-from .. import permissions
+from .. import permissions, storage
 from ..database import db, utcnow
 from ..errors import DomainError
 from ..models import InboundMail, InboundOutcome, User
@@ -131,7 +131,6 @@ def _store(raw: bytes, channel: Channel, recipients: Sequence[str], source: str 
         "channel": channel.value,
         "source": _clip(source, 255),
         "recipients": [address.strip().lower() for address in recipients],
-        "raw": raw,
         "size": len(raw),
         "sha256": hashlib.sha256(raw).hexdigest(),
         "message_id": _clip(_message_id_or_none(raw), 255),
@@ -139,11 +138,11 @@ def _store(raw: bytes, channel: Channel, recipients: Sequence[str], source: str 
     first_copy_keys = {"first_sha256": fields["sha256"], "first_message_id": fields["message_id"]}
     try:
         try:
-            inbound = _insert(InboundMail(**fields, **first_copy_keys))
+            inbound = _insert(InboundMail(**fields, **first_copy_keys), raw)
         except IntegrityError:  # a copy of a message stored before, which keeps the keys
             db.session.rollback()
-            inbound = _insert(InboundMail(**fields))
-    except SQLAlchemyError as error:
+            inbound = _insert(InboundMail(**fields), raw)
+    except Exception as error:  # the database or the store: either way, nothing is kept
         db.session.rollback()
         log.exception("could not store an inbound message from %s", source or channel)
         raise StoreFailed(f"could not store the message ({type(error).__name__})") from error
@@ -151,10 +150,32 @@ def _store(raw: bytes, channel: Channel, recipients: Sequence[str], source: str 
     return inbound.id
 
 
-def _insert(inbound: InboundMail) -> InboundMail:
+def _insert(inbound: InboundMail, raw: bytes) -> InboundMail:
+    """The row and its raw copy, committed: on the database backend in one transaction; on the
+    others the copy is written (durably) before the row commits, so a row always has one."""
     db.session.add(inbound)
-    db.session.commit()
+    db.session.flush()  # the id names the raw copy; a second copy's IntegrityError comes here
+    blobs, key = storage.current(), storage.mail_key(inbound.id)
+    blobs.put(key, raw)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if not blobs.transactional:
+            _remove_unless_committed(blobs, key, inbound.id)
+        raise
     return inbound
+
+
+def _remove_unless_committed(blobs: storage.BlobStore, key: str, inbound_id: int) -> None:
+    """A commit that failed may still have landed (its answer lost with the connection): the
+    copy goes only when its row is certainly not there."""
+    try:
+        if db.session.get(InboundMail, inbound_id) is None:
+            blobs.delete(key)
+        db.session.rollback()
+    except Exception:
+        log.exception("left %s in storage: could not tell whether its row committed", key)
 
 
 def _message_id_or_none(raw: bytes) -> str | None:

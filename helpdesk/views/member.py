@@ -1,5 +1,7 @@
 """The member's side: report a violation, follow one's own tickets, add information."""
 
+import io
+
 from flask import (
     Blueprint,
     abort,
@@ -13,8 +15,8 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import articles, attachments, reporter_view, ticket_lookup, tickets
-from ..attachments import INLINE_TYPES, current_store
+from .. import articles, attachments, reporter_view, storage, ticket_lookup, tickets
+from ..attachments import INLINE_TYPES
 from ..categories import active_categories, active_category, active_category_by_slug
 from ..errors import DuplicateSubmission, InvalidInput, TicketClosed
 from ..models import Category, Ticket
@@ -161,8 +163,12 @@ def attachment(reference: str, attachment_id: int):
     if file.redacted_at is not None:
         abort(410)  # an agent redacted it: gone for good
     inline = request.args.get("inline") == "1" and file.content_type in INLINE_TYPES
+    try:
+        content = attachments.read(file)
+    except storage.BlobMissing:
+        abort(404)
     response = send_file(
-        current_store().path_for(file.sha256),
+        io.BytesIO(content),
         mimetype=file.content_type,
         as_attachment=not inline,
         download_name=file.filename,
