@@ -370,6 +370,8 @@ def export_data(email: str, output: str) -> None:
     with open(output, "wb") as handle:
         handle.write(archive)
     click.echo(f"Wrote {output} ({len(archive)} bytes).")
+
+
 storage_cli = AppGroup("storage", help="Where evidence and raw mail are stored.")
 PROGRESS_EVERY = 100
 

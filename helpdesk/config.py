@@ -65,6 +65,8 @@ def parse_time_zone(name: str, value: str) -> str:
             f"{name}={value!r} is not a time zone (use a name like Europe/Paris)"
         ) from None
     return zone
+
+
 def parse_storage(name: str, value: str) -> str:
     backend = value.strip().lower()
     if backend not in BACKENDS:

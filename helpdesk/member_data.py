@@ -112,7 +112,7 @@ def _own_file(reference, message, file: Attachment, files: dict[str, bytes]) -> 
     """The file's name in the archive, when the member sent it and it is still kept."""
     if message.author != "you" or file.redacted_at is not None:
         return None
-    data = blobs.read_blob(file.sha256)
+    data = blobs.read_blob(file)
     if data is None:
         return None
     files[_file_name(reference, file)] = data
@@ -224,7 +224,7 @@ def _report(ticket: Ticket, files: dict[str, bytes]) -> dict:
     for message in ticket.messages:
         names = []
         for file in message.attachments:
-            data = None if file.redacted_at else blobs.read_blob(file.sha256)
+            data = None if file.redacted_at else blobs.read_blob(file)
             if data is not None and message.kind is MessageKind.REPORTER:
                 files[_file_name(ticket.reference, file)] = data
                 names.append(_file_name(ticket.reference, file))

@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, select
 from helpdesk.database import db
 
 
-def _decoded_mail(raw: bytes) -> str:
+def decoded_mail(raw: bytes) -> str:
     """A stored mail as text: its headers and each part decoded from its transfer encoding."""
     message = BytesParser(policy=policy.default).parsebytes(raw)
     texts = []
@@ -28,7 +28,7 @@ def _as_text(value) -> str:
     if isinstance(value, bytes | memoryview):
         data = bytes(value)
         decoded = data.decode("latin-1")
-        return decoded + "\n" + _decoded_mail(data) if b":" in data[:200] else decoded
+        return decoded + "\n" + decoded_mail(data) if b":" in data[:200] else decoded
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return "" if value is None else str(value)

@@ -15,7 +15,7 @@ from helpdesk.models import Attachment, AuditEvent, InboundMail, MailKind, Outbo
 
 from .conftest import submit
 from .factories import make_user
-from .personal_data import dump, in_files, places
+from .personal_data import decoded_mail, dump, in_files, places
 
 SPAN = "Xanthippe Secretname"
 PNG = b"\x89PNG\r\n\x1a\n" + b"pixels-of-Grimbleshanks" + b"\x00" * 64
@@ -124,7 +124,7 @@ def test_a_redacted_attachment_is_gone_from_the_store_and_the_raw_mail(
     with app.app_context():
         file = db.session.scalar(select(Attachment))
         file_id = file.id
-        assert places("pixels-of-Grimbleshanks", dump()) == [("inbound_mail", "raw")]
+        assert "pixels-of-Grimbleshanks" in decoded_mail(db.session.scalar(select(InboundMail)).raw)
     assert in_files(b"pixels-of-Grimbleshanks", store)
     login_as("agent")
     page = f"/agent/tickets/{reference}"
@@ -141,7 +141,7 @@ def test_a_redacted_attachment_is_gone_from_the_store_and_the_raw_mail(
         file = db.session.get(Attachment, file_id)
         assert file.filename == "[redacted]" and file.redacted_at is not None
         mail = BytesParser(policy=policy.default).parsebytes(
-            db.session.scalar(select(InboundMail.raw))
+            db.session.scalar(select(InboundMail)).raw
         )
         assert mail["X-Helpdesk-Redacted"]
 

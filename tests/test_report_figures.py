@@ -249,7 +249,6 @@ def test_mail_in_and_out(app, client, agent):
             db.session.add(
                 InboundMail(
                     channel="file",
-                    raw=b"x",
                     size=1,
                     sha256=f"{number:064d}",
                     outcome=outcome,

@@ -10,7 +10,7 @@ from .control_characters import refuse_control_characters
 
 
 def register_blueprints(app: Flask) -> None:
-    # Modules with routes of their own on the auth and agent blueprints: imported before registration.
+    # Some modules add routes to the auth and agent blueprints: imported before registration.
     from . import (  # noqa: F401
         account_data,
         admin,

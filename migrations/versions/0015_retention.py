@@ -7,7 +7,7 @@ down, SQLite cannot drop a column with a foreign key, so the copy is made and th
 (as migration 0002 made them) are made again.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-04
 """
 

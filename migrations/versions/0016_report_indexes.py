@@ -6,7 +6,7 @@ Plain CREATE INDEX statements (no batch copy). On a large PostgreSQL database, b
 beforehand with CREATE INDEX CONCURRENTLY under the same names to avoid locking writes.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-04
 """
 
