@@ -148,6 +148,7 @@ def open_ticket(
         reported_member=party.member,
         reported_profile_url=party.profile_url,
         reported_key=party.key,
+        reported_letters=party.letters,
         context_url=context_url or None,
         submission_key=submission_key,
         submission_fingerprint=fingerprint,
