@@ -400,36 +400,6 @@ def test_other_reports_about_the_same_member(app, client):
     assert unrelated not in panel and f">{first}<" not in panel
 
 
-def test_merge_solves_the_duplicate_and_points_at_the_survivor(app, client):
-    _agent(app, client)
-    survivor = _ticket(app)
-    duplicate = _ticket(app)
-    assert _act(client, duplicate, "merge", {"survivor": survivor.lower()}).status_code == 302
-    with app.app_context():
-        dup = db.session.scalar(select(Ticket).where(Ticket.reference == duplicate))
-        assert dup.status is Status.SOLVED and dup.merged_into.reference == survivor
-        assert dup.messages[-1].body == f"Merged into {survivor}."
-        assert dup.merged_into.messages[-1].body == f"{duplicate} was merged into this ticket."
-        assert len(dup.messages) == 2  # nothing deleted
-    assert _act(client, survivor, "merge", {"survivor": survivor}).status_code == 422
-    response = _act(client, survivor, "merge", {"survivor": "HD-NOPE0000"})
-    assert "There is no ticket with that reference." in response.get_data(as_text=True)
-
-
-def test_a_merge_into_a_closed_ticket_is_refused(app, client):
-    _agent(app, client)
-    duplicate = _ticket(app)
-    with app.app_context():
-        agent = make_user("agent")
-        closed = make_ticket()
-        workflow.change_status(agent, closed, Status.SOLVED)
-        workflow.change_status(agent, closed, Status.CLOSED)
-        db.session.commit()
-        closed_ref = closed.reference
-    assert _act(client, duplicate, "merge", {"survivor": closed_ref}).status_code == 422
-    assert _load(app, duplicate).status is Status.NEW
-
-
 def test_unknown_actions_are_404(app, client):
     _agent(app, client)
     reference = _ticket(app)

@@ -10,7 +10,8 @@ from .control_characters import refuse_control_characters
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, agent, api, auth, help, member, public, webhook
+    # merging adds its pages to agent's blueprint: imported before it is registered.
+    from . import admin, agent, api, auth, help, member, merging, public, webhook  # noqa: F401
 
     for module in (public, auth, member, agent, admin, api, help, webhook):
         app.register_blueprint(module.bp)

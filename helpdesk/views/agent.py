@@ -165,13 +165,6 @@ def _render_ticket(
     ), status
 
 
-def _merge_into(ticket: Ticket, version: int | None) -> None:
-    survivor = ticket_lookup.by_reference(request.form.get("survivor", ""))
-    if survivor is None:
-        raise InvalidInput({"survivor": ["There is no ticket with that reference."]})
-    tickets.merge(current_user, ticket, survivor, version=version)
-
-
 def _reply(ticket: Ticket, version: int | None) -> None:
     text = request.form.get("body", "")
     canned = canned_replies.usable(current_user, _form_int("canned_id"))
@@ -198,7 +191,6 @@ TICKET_ACTIONS: dict[str, Callable[[Ticket, int | None], object]] = {
     "category": _change(lambda: TicketChanges(category=active_category(_form_int("category")))),
     "reply": _reply,
     "note": lambda t, v: tickets.add_note(current_user, t, request.form.get("body", "")),
-    "merge": _merge_into,
 }
 DONE = {
     "claim": "You took the ticket.",
@@ -208,7 +200,6 @@ DONE = {
     "category": "Category changed.",
     "reply": "Reply sent to the reporter.",
     "note": "Internal note added.",
-    "merge": "Merged.",
 }
 
 
