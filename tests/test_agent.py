@@ -335,7 +335,7 @@ def test_claim_reply_and_note(app, client):
     assert _act(client, reference, "note", {"body": "Check the contract."}).status_code == 302
     page = client.get(f"/agent/tickets/{reference}").get_data(as_text=True)
     assert "Public reply" in page and "Internal note" in page and "Check the contract." in page
-    assert "Priya Raman changed the assignee" in page  # the audit trail
+    assert "Priya Raman took the ticket" in page  # the audit trail
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
         assert ticket.assignee.display_name == "Priya Raman"
@@ -378,7 +378,7 @@ def test_two_agents_on_one_ticket_the_second_is_told_and_keeps_the_text(app, cli
     response = _act(client, reference, "reply", {"body": text}, version=seen_version)
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Tomás Ortega changed the status from new to open" in page
+    assert "Tomás Ortega changed the status from New to Open" in page
     assert f">{text}</textarea>" in page
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))

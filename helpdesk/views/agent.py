@@ -146,6 +146,7 @@ def ticket(reference: str):
 def _render_ticket(
     ticket: Ticket, drafts: dict, error: str | None = None, status: int = 200, guard=None
 ):
+    trail = audit.ticket_trail(ticket)
     return render_template(
         "agent/ticket.html",
         ticket=ticket,
@@ -155,12 +156,12 @@ def _render_ticket(
         categories=active_categories(),
         agents=tickets.assignable_agents(),
         other_reports=reported.other_reports(ticket),
-        trail=audit.ticket_trail(ticket),
+        trail=trail,
         canned=canned_replies.available_to(current_user, request.args.get("canned_q", "")),
         drafts=drafts,
         error=error,
         guard=guard,
-        describe=audit.describe_change,
+        describe=audit.describer(trail, with_time=True),
         mail_origins=inbound_log.mail_origins([message.id for message in ticket.messages]),
     ), status
 
