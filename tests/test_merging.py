@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from helpdesk import tickets, workflow
 from helpdesk.database import db
-from helpdesk.models import Message, MessageKind, Status, Ticket
+from helpdesk.models import MailKind, Message, MessageKind, OutboundMail, Status, Ticket
 from helpdesk.reporter_view import MERGED_NOTE
 
 from .conftest import log_in, submit
@@ -249,3 +249,20 @@ def test_a_merge_from_a_stale_page_is_refused(app, client, agent, changed):
     with app.app_context():
         assert _ticket(duplicate).merged_into_id is None
         assert not _ticket(survivor).messages[-1].body.endswith("merged into this ticket.")
+
+
+def test_a_reply_after_a_merge_threads_under_the_kept_tickets_own_report(app):
+    """The carried report never came by mail in the kept ticket's thread: a reply answers
+    the kept ticket's own latest report."""
+    duplicate, survivor = _tickets(app, same_reporter=True)
+    with app.app_context():
+        agent = make_user("agent")
+        tickets.merge(agent, _ticket(duplicate), _ticket(survivor))
+        kept = _ticket(survivor)
+        tickets.post_reply(agent, kept, "Thank you, we are looking into it.")
+        db.session.commit()
+        own_report = next(m for m in kept.messages if m.kind is MessageKind.REPORTER)
+        reply_mail = db.session.scalar(
+            select(OutboundMail).where(OutboundMail.kind == MailKind.AGENT_REPLY)
+        )
+        assert reply_mail.headers["In-Reply-To"] == own_report.email_message_id
