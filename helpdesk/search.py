@@ -1,4 +1,5 @@
-"""Full-text search over tickets, behind one function, on SQLite (FTS5) and PostgreSQL.
+"""Search over tickets, behind one function, on SQLite (FTS5) and PostgreSQL: references,
+names (the reported member, the reporter) by their indexes, and words by full-text search.
 
 The search objects (FTS5 tables and triggers, GIN indexes) are made by migration 0002;
 they are not in the models' metadata, so schema comparisons leave them out by name.
