@@ -5,9 +5,10 @@
 Each size gets a fresh database: SQLite in a temporary folder, or a scratch database on the
 PostgreSQL server named by BENCH_DATABASE_URL or DATABASE_URL (see bench/common.py). With
 BENCH_LARGE=1 and PostgreSQL, 1,000,000 tickets as well. Tickets are bulk-loaded with
-realistic shapes (most closed, a few hundred open, one message each, a rare word in 1%):
-COPY on PostgreSQL, multi-row inserts on SQLite, so the full-text index is filled the way
-the app's own writes fill it (GIN expression indexes; FTS5 triggers). Then every inbox view is
+realistic shapes (most closed, a few hundred open, one message each, a rare word in 1%, a
+reported member named in one in five, 50 reporters): COPY on PostgreSQL, multi-row inserts
+on SQLite, so the full-text index is filled the way the app's own writes fill it (GIN
+expression indexes; FTS5 triggers). Then every inbox view is
 requested through the app as a logged-in agent. Figures go to the terminal and, under
 "inbox", to bench/results.json.
 """
@@ -27,6 +28,7 @@ from helpdesk.config import parse_bool
 from helpdesk.database import db, utcnow
 from helpdesk.inbox import VIEWS
 from helpdesk.models import Category, Message, Role, Status, Ticket, User
+from helpdesk.reported import parse_reported_party
 from helpdesk.signing import new_reference
 
 from .common import (
@@ -71,7 +73,14 @@ REQUESTS = [(f"{view.title}", f"view={view.slug}") for view in VIEWS] + [
     ("Search: rare word", "view=all&q=escrow"),
     ("Search: common word", "view=all&q=screenshots+milestone"),
     ("Search: reference", "view=all&q={reference}"),
+    ("Search: reference without HD-", "view=all&q={bare_reference}"),
+    ("Search: reported member, other spelling", "view=all&q=FREELANCER.00042"),
+    ("Search: reporter by name", "view=all&q=Member+7"),
+    ("Search: reporter by email", "view=all&q=member7@bench.example"),
 ]
+# One report in five names a member, out of this many; each name is in 1 in 25,000 tickets.
+REPORTED_NAMES = 5_000
+REPORTED_SHARE = 0.2
 
 
 LARGE_SIZE = 1_000_000
@@ -112,7 +121,9 @@ def _ticket_rows(rng, categories, members, agents, references) -> tuple[dict, di
     while (reference := new_reference()) in references:
         pass
     references.add(reference)
+    reported = _reported(rng)
     ticket = {
+        **reported,
         "reference": reference,
         "reporter_id": rng.choice(members),
         "category_id": rng.choice(categories),
@@ -134,6 +145,18 @@ def _ticket_rows(rng, categories, members, agents, references) -> tuple[dict, di
         "created_at": created,
     }
     return ticket, message
+
+
+def _reported(rng) -> dict:
+    """The reported-member columns of one ticket, as open_ticket() fills them."""
+    if rng.random() >= REPORTED_SHARE:
+        return {"reported_member": None, "reported_key": None, "reported_letters": None}
+    party = parse_reported_party(f"freelancer_{rng.randrange(REPORTED_NAMES):05d}")
+    return {
+        "reported_member": party.member,
+        "reported_key": party.key,
+        "reported_letters": party.letters,
+    }
 
 
 def _insert_rows(tickets: list[dict], messages: list[dict]) -> None:
@@ -198,7 +221,8 @@ def run_size(size: int, repeat: int, folder: str) -> dict:
         client.post("/login", data={"email": "agent0@bench.example", "password": PASSWORD})
         results = {"load_seconds": round(loaded_in, 1)}
         for name, query in REQUESTS:
-            results[name] = measure(client, query.format(reference=reference), repeat)
+            filled = query.format(reference=reference, bare_reference=reference[3:].lower())
+            results[name] = measure(client, filled, repeat)
         with app.app_context():
             db.engine.dispose()
     return results

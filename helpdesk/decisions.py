@@ -225,8 +225,8 @@ def set_action_active(actor: User, action: DecisionAction, active: bool) -> None
     if not active and actions() == [action]:
         raise NotAllowed(f"“{action.name}” is the last active action: add another one first.")
     action.active = active
-    verb = "reactivated" if active else "deactivated"
-    audit.record(actor, f"decision_action.{verb}", target=f"decision_action:{action.id}")
+    event = "decision_action.reactivated" if active else "decision_action.deactivated"
+    audit.record(actor, event, target=f"decision_action:{action.id}")
     db.session.flush()
 
 

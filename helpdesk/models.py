@@ -16,9 +16,10 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .database import db, utcnow
+from .mail.spelling import letters
 
 
 class Role(StrEnum):
@@ -69,10 +70,18 @@ def _enum(enum_class: type[StrEnum]) -> Enum:
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    # The inbox search finds a reporter by the start of their name (LIKE 'priya%' on
+    # PostgreSQL, which this operator class lets the index answer; GLOB on SQLite).
+    __table_args__ = (
+        Index("ix_users_name_key", "name_key", postgresql_ops={"name_key": "text_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
     display_name: Mapped[str] = mapped_column(String(100))
+    # The display name as the privacy guard reads it (spelling.letters): "Priya Shah",
+    # "priya.shah" and "PRIYA SHAH" are one key. Kept by the setter below.
+    name_key: Mapped[str] = mapped_column(String(100), default="", server_default="")
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.MEMBER)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # The member's id on the marketplace, when the marketplace reported for them through the API.
@@ -85,6 +94,11 @@ class User(UserMixin, db.Model):
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # Agents see image evidence blurred and in grey until they reveal it, unless they turn it off.
     blur_evidence: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    @validates("display_name")
+    def _keep_name_key(self, _key: str, display_name: str) -> str:
+        self.name_key = letters(display_name)[:100]
+        return display_name
 
     @property
     def is_active(self) -> bool:
@@ -184,6 +198,9 @@ class Ticket(db.Model):
     reported_member: Mapped[str | None] = mapped_column(String(100))
     reported_profile_url: Mapped[str | None] = mapped_column(String(500))
     reported_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    # The reported member's name as the privacy guard reads it (spelling.letters): what the
+    # inbox search matches, so that "J.Smith", "jsmith" and "JSMITH" find the same reports.
+    reported_letters: Mapped[str | None] = mapped_column(String(100), index=True)
     context_url: Mapped[str | None] = mapped_column(String(500))
     submission_key: Mapped[str | None] = mapped_column(String(64))
     # What an API submission held (helpdesk.views.api.reports): a key is for one content only.
@@ -215,7 +232,10 @@ class Ticket(db.Model):
         remote_side=[id], foreign_keys=[merged_into_id]
     )
     messages: Mapped[list["Message"]] = relationship(
-        back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan"
+        back_populates="ticket",
+        order_by="Message.id",
+        cascade="all, delete-orphan",
+        foreign_keys="Message.ticket_id",
     )
 
     # SQLAlchemy bumps the version on every UPDATE and refuses one made from a stale read.
@@ -243,8 +263,13 @@ class Message(db.Model):
     # inbound mail's own, or one we make (for a web report when it is acknowledged, for an
     # agent's reply when it is mailed). See helpdesk.mail.outbox.
     email_message_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # A copy carried over from a duplicate report merged into this ticket (tickets.merge).
+    merged_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
 
-    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    ticket: Mapped[Ticket] = relationship(back_populates="messages", foreign_keys=[ticket_id])
+    merged_from: Mapped[Ticket | None] = relationship(foreign_keys=[merged_from_id])
     author: Mapped[User | None] = relationship()
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="message", order_by="Attachment.id", cascade="all, delete-orphan"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from .database import db
 from .errors import InvalidInput
+from .mail.spelling import letters
 from .models import Role, Ticket, User
 
 URL_LENGTH = 500
@@ -65,10 +66,22 @@ class ReportedParty:
     profile_url: str | None = None
     key: str | None = None  # the same for every way of naming the same member
 
+    @property
+    def letters(self) -> str | None:
+        """The name as the privacy guard reads it, which the inbox search matches."""
+        return search_key(self.key) if self.key else None
+
 
 def reported_key(name: str) -> str:
     """Case- and width-insensitive key for a marketplace username."""
     return unicodedata.normalize("NFKC", name.strip().lstrip("@~")).casefold()
+
+
+def search_key(name: str) -> str | None:
+    """What the inbox search matches a reported member by: their name as the privacy guard
+    reads it (its letters and digits, case, accents, look-alikes and separators folded), so
+    "J.Smith", "jsmith" and "JSMITH" are one. None when nothing of a name is left."""
+    return letters(name)[:100] or None
 
 
 def check_url(url: str) -> str | None:

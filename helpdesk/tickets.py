@@ -148,6 +148,7 @@ def open_ticket(
         reported_member=party.member,
         reported_profile_url=party.profile_url,
         reported_key=party.key,
+        reported_letters=party.letters,
         context_url=context_url or None,
         submission_key=submission_key,
         submission_fingerprint=fingerprint,
@@ -447,16 +448,46 @@ def update(actor: User, ticket: Ticket, changes: TicketChanges, *, version: int 
         set_status(actor, ticket, changes.status)
 
 
-def merge(actor: User, duplicate: Ticket, survivor: Ticket, *, version: int | None = None) -> None:
-    """Fold a duplicate report into another ticket: the duplicate is solved, with an event
-    pointing at the survivor on both threads. Nothing is deleted."""
-    _agent_may_change(actor, duplicate, version)
+def merge_problem(duplicate: Ticket, survivor: Ticket) -> str | None:
+    """Why the duplicate cannot be merged into the survivor, or None when it can."""
     if survivor.id == duplicate.id:
-        raise InvalidInput({"survivor": ["A ticket cannot be merged into itself."]})
-    if survivor.merged_into_id is not None:
-        raise InvalidInput({"survivor": [f"{survivor.reference} was itself merged away."]})
-    if Status.CLOSED in (duplicate.status, survivor.status):
-        raise TicketClosed("Closed tickets cannot be merged.")
+        return "A ticket cannot be merged into itself."
+    if duplicate.merged_into is not None:
+        return f"{duplicate.reference} was already merged into {duplicate.merged_into.reference}."
+    if survivor.merged_into is not None:
+        return (
+            f"{survivor.reference} was itself merged into {survivor.merged_into.reference}: "
+            "merge into that ticket instead."
+        )
+    for ticket in (duplicate, survivor):
+        if ticket.status is Status.CLOSED:
+            return f"{ticket.reference} is closed, and closed tickets cannot be merged."
+    return None
+
+
+def merge(
+    actor: User,
+    duplicate: Ticket,
+    survivor: Ticket,
+    *,
+    version: int | None = None,
+    survivor_version: int | None = None,
+) -> bool:
+    """Fold a duplicate report into another ticket: the duplicate is solved (its reporter sees
+    it closed, reporter_view.MERGED_NOTE), with an event pointing at the survivor on both
+    threads, and its messages and evidence are carried into the survivor, marked merged_from.
+    Nothing is deleted. Another reporter's words become internal notes there: the survivor's
+    reporter never reads them (P1). False when the duplicate was merged into the survivor
+    already (the same form sent twice), changing nothing."""
+    require(actor, Permission.WORK_TICKETS)
+    if duplicate.merged_into_id is not None and duplicate.merged_into_id == survivor.id:
+        return False
+    if problem := merge_problem(duplicate, survivor):
+        raise InvalidInput({"survivor": [problem]})
+    check_version(duplicate, version)
+    check_version(survivor, survivor_version)
+    _touch(survivor)
+    carried = _carry_messages(duplicate, survivor)
     if duplicate.status is not Status.SOLVED:
         workflow.change_status(actor, duplicate, Status.SOLVED)
     duplicate.merged_into = survivor
@@ -472,8 +503,51 @@ def merge(actor: User, duplicate: Ticket, survivor: Ticket, *, version: int | No
         [],
     )
     audit.record(actor, "ticket.merged", ticket=duplicate, into=survivor.reference)
-    audit.record(actor, "ticket.merge_received", ticket=survivor, duplicate=duplicate.reference)
+    audit.record(
+        actor,
+        "ticket.merge_received",
+        ticket=survivor,
+        duplicate=duplicate.reference,
+        messages=len(carried),
+        internal=duplicate.reporter_id != survivor.reporter_id,
+    )
     db.session.flush()
+    return True
+
+
+def _touch(ticket: Ticket) -> None:
+    """Raise the ticket's version without changing what its reporter can see: a merge into
+    it then conflicts with any change made to it meanwhile, and pages showing it go stale."""
+    table = Ticket.__table__
+    statement = (
+        table.update()
+        .where(table.c.id == ticket.id, table.c.version == ticket.version)
+        .values(version=table.c.version + 1)
+    )
+    if db.session.execute(statement).rowcount != 1:
+        raise StaleTicket(
+            f"{ticket.reference} changed at the same moment. Review it and try again."
+        )
+    db.session.expire(ticket, ["version"])
+
+
+def _carry_messages(duplicate: Ticket, survivor: Ticket) -> list[Message]:
+    """A copy of each of the duplicate's messages (with its files) on the survivor, marked
+    merged_from; what the survivor's reporter must not read (another reporter's words, replies
+    to them) as internal notes. The duplicate keeps its own thread for its own reporter."""
+    same_reporter = duplicate.reporter_id == survivor.reporter_id
+    copies = []
+    for message in list(duplicate.messages):
+        kind = message.kind
+        if message.is_public and not same_reporter:
+            kind = MessageKind.NOTE
+        copy = _add_message(
+            survivor, message.author, kind, message.body, message.origin, message.attachments
+        )
+        copy.created_at = message.created_at
+        copy.merged_from = duplicate
+        copies.append(copy)
+    return copies
 
 
 def autoclose(older_than_days: int) -> list[str]:

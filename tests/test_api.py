@@ -485,7 +485,7 @@ def test_patch_with_a_stale_version_is_refused_and_changes_nothing(app, client, 
         url, json={"status": "open"}, headers=agent_headers | {"If-Match": stale}
     )
     body = assert_problem(response, 412)
-    assert "changed the priority from high to low" in body["detail"]
+    assert "changed the priority from High to Low" in body["detail"]
     assert_problem(client.patch(url, json={"status": "open"}, headers=agent_headers), 428)
     assert client.get(url, headers=agent_headers).get_json()["status"] == "new"
 

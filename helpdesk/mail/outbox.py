@@ -246,7 +246,10 @@ def _first_report_message(ticket: Ticket) -> Message:
 
 
 def _latest_report(ticket: Ticket) -> Message:
-    return [m for m in ticket.messages if m.kind is MessageKind.REPORTER][-1]
+    """The reporter's latest message on this ticket itself: one carried over from a merged
+    report (tickets.merge) never came by mail in this thread."""
+    own = [m for m in ticket.messages if m.kind is MessageKind.REPORTER and not m.merged_from_id]
+    return own[-1]
 
 
 def _ticket_headers(ticket: Ticket, answered: Message) -> dict[str, str]:

@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
         help,
         investigation,
         member,
+        merging,
         public,
         records,
         reports,

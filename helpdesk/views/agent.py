@@ -146,6 +146,7 @@ def ticket(reference: str):
 def _render_ticket(
     ticket: Ticket, drafts: dict, error: str | None = None, status: int = 200, guard=None
 ):
+    trail = audit.ticket_trail(ticket)
     return render_template(
         "agent/ticket.html",
         ticket=ticket,
@@ -155,21 +156,14 @@ def _render_ticket(
         categories=active_categories(),
         agents=tickets.assignable_agents(),
         other_reports=reported.other_reports(ticket),
-        trail=audit.ticket_trail(ticket),
+        trail=trail,
         canned=canned_replies.available_to(current_user, request.args.get("canned_q", "")),
         drafts=drafts,
         error=error,
         guard=guard,
-        describe=audit.describe_change,
+        describe=audit.describer(trail, with_time=True),
         mail_origins=inbound_log.mail_origins([message.id for message in ticket.messages]),
     ), status
-
-
-def _merge_into(ticket: Ticket, version: int | None) -> None:
-    survivor = ticket_lookup.by_reference(request.form.get("survivor", ""))
-    if survivor is None:
-        raise InvalidInput({"survivor": ["There is no ticket with that reference."]})
-    tickets.merge(current_user, ticket, survivor, version=version)
 
 
 def _reply(ticket: Ticket, version: int | None) -> None:
@@ -198,7 +192,6 @@ TICKET_ACTIONS: dict[str, Callable[[Ticket, int | None], object]] = {
     "category": _change(lambda: TicketChanges(category=active_category(_form_int("category")))),
     "reply": _reply,
     "note": lambda t, v: tickets.add_note(current_user, t, request.form.get("body", "")),
-    "merge": _merge_into,
 }
 DONE = {
     "claim": "You took the ticket.",
@@ -208,7 +201,6 @@ DONE = {
     "category": "Category changed.",
     "reply": "Reply sent to the reporter.",
     "note": "Internal note added.",
-    "merge": "Merged.",
 }
 
 

@@ -62,6 +62,7 @@ def audit_page():
         actions=audit.action_choices(),
         system=audit.SYSTEM,
         changes=audit.compact_changes,
+        describe=audit.describer(page.events),
     ), 400 if problems else 200
 
 

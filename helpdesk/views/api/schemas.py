@@ -153,7 +153,15 @@ class TicketListQuery(Input):
     view: ViewSlug = "new_open"
     category: Text = Field(None, max_length=SLUG_LENGTH, description="A category slug.")
     priority: Priority = None
-    q: Text = text((0, 200), one_line=True, default="", description="Words, or a reference.")
+    q: Text = text(
+        (0, 200),
+        one_line=True,
+        default="",
+        description=(
+            "Words, a reference (with or without HD-), the reported member's username in any "
+            "spelling, or the reporter's email address or name."
+        ),
+    )
     sort: SortName = "waiting"
     cursor: Text = declared(
         f"^(?:{INBOX_CURSOR_PATTERN})?$",
