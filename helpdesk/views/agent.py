@@ -189,14 +189,16 @@ class TicketForm:
 
     @classmethod
     def posted(cls, ticket: Ticket) -> "TicketForm":
+        """The form as posted; a field it leaves out stays as the ticket has it."""
         shown = cls.of(ticket)
+        posted = request.form
         return cls(
-            "note" if _form("kind") == "note" else "reply",
-            _form("body"),
-            _form("status") or shown.status,
-            _form("priority") or shown.priority,
-            _form_int("assignee"),
-            _form_int("category"),
+            "note" if posted.get("kind") == "note" else "reply",
+            posted.get("body", ""),
+            posted.get("status", shown.status),
+            posted.get("priority", shown.priority),
+            _form_int("assignee") if "assignee" in posted else shown.assignee_id,
+            _form_int("category") if "category" in posted else shown.category_id,
             _form_int("version"),
             _form_int("canned_id"),
         )
@@ -222,7 +224,8 @@ def submit_label(form: TicketForm, ticket: Ticket) -> str:
 @agent_required
 def ticket(reference: str):
     ticket = _ticket_or_404(reference)
-    return _render_ticket(ticket, TicketForm.of(ticket))
+    search = request.args.get("canned_q", "")[:200]
+    return _render_ticket(ticket, TicketForm.of(ticket), search=search)
 
 
 def _canned_choices(ticket: Ticket, search: str = "") -> list[dict]:

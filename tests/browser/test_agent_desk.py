@@ -42,9 +42,7 @@ def test_a_canned_reply_found_by_search_is_the_one_inserted_and_sent(new_page, s
     agent.get_by_role("button", name="Use", exact=True).click()
 
     chosen = agent.get_by_label("Canned reply", exact=True)
-    expect(chosen.locator("option:checked")).to_have_text(
-        "We need more information (sets pending)"
-    )
+    expect(chosen.locator("option:checked")).to_have_text("We need more information (sets pending)")
     expect(reply).to_have_value(re.compile(r"^Hi Bo, one question first\..*a little more", re.S))
     expect(reply).not_to_have_value(re.compile("taken action where appropriate"))
     status = agent.get_by_label("Status", exact=True)
