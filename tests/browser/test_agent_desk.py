@@ -55,3 +55,77 @@ def test_a_canned_reply_found_by_search_is_the_one_inserted_and_sent(new_page, s
     expect(thread).to_contain_text("a little more")
     expect(thread).not_to_contain_text("taken action where appropriate")
     assert REFERENCE.search(reference)
+
+
+def test_a_draft_survives_a_reload_and_is_forgotten_once_sent(new_page, server):
+    agent, _ = _agent_on_ticket(new_page, server, "Draft kept across a reload")
+    agent.get_by_label("Internal note").check()
+    agent.get_by_label("Note (agents only, never sent)").fill("Half-written note about the files")
+    agent.reload()
+    box = agent.get_by_label("Note (agents only, never sent)")
+    expect(box).to_have_value("Half-written note about the files")
+    expect(agent.get_by_label("Internal note")).to_be_checked()
+    agent.get_by_role("button", name="Add note").click()
+    expect(flash(agent)).to_have_text("Internal note added.")
+    agent.reload()
+    expect(agent.get_by_label(REPLY_BOX)).to_have_value("")
+
+
+def test_keys_move_through_the_inbox_and_switch_reply_and_note(new_page, server):
+    agent, reference = _agent_on_ticket(new_page, server, "Keyboard walk through the inbox")
+    agent.goto("/agent/?view=all&sort=newest")
+    agent.get_by_label("Search").focus()
+    agent.keyboard.press("j")  # typing in a field: no key fires
+    expect(agent.get_by_label("Search")).to_have_value("j")
+    agent.get_by_label("Search").blur()
+    rows = agent.locator("[data-inbox-row]")
+    agent.keyboard.press("j")
+    expect(rows.first).to_be_focused()
+    agent.keyboard.press("j")
+    expect(rows.nth(1)).to_be_focused()
+    agent.keyboard.press("k")
+    expect(rows.first).to_be_focused()
+    agent.keyboard.press("?")
+    keys = agent.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(keys).to_be_visible()
+    expect(keys).to_contain_text("Next / previous ticket")
+    keys.get_by_role("button", name="Close").click()
+    expect(keys).to_be_hidden()
+
+    agent.goto(f"/agent/tickets/{reference}")
+    agent.keyboard.press("n")
+    expect(agent.get_by_label("Note (agents only, never sent)")).to_be_focused()
+    expect(agent.get_by_role("button", name="Add note")).to_be_visible()
+    agent.keyboard.press("r")  # typed into the focused box, not a key
+    agent.locator("body").click(position={"x": 5, "y": 5})
+    agent.get_by_label("Note (agents only, never sent)").fill("")
+    agent.locator("body").click(position={"x": 5, "y": 5})
+    agent.keyboard.press("r")
+    expect(agent.get_by_label(REPLY_BOX)).to_be_focused()
+    expect(agent.get_by_role("button", name="Send reply")).to_be_visible()
+
+
+def test_enter_opens_the_focused_row(new_page, server):
+    agent, _ = _agent_on_ticket(new_page, server, "Opened from the keyboard")
+    agent.goto("/agent/?view=all&sort=newest")
+    agent.locator("body").click(position={"x": 5, "y": 5})
+    agent.keyboard.press("j")
+    subject = agent.locator("[data-inbox-row]").first.locator(".col-subject").inner_text()
+    agent.keyboard.press("Enter")
+    expect(agent.get_by_role("heading", level=1)).to_have_text(subject)
+
+
+def test_select_all_shows_the_bulk_actions_and_selects_the_page(new_page, server):
+    agent, _ = _agent_on_ticket(new_page, server, "Selected with the rest of the page")
+    agent.goto("/agent/?view=all")
+    actions = agent.get_by_role("group", name="With the selected tickets")
+    expect(actions).to_be_hidden()
+    agent.get_by_label("Select every ticket on this page").check()
+    expect(actions).to_be_visible()
+    boxes = agent.get_by_role("checkbox", name=re.compile(r"^Select HD-"))
+    for index in range(boxes.count()):
+        expect(boxes.nth(index)).to_be_checked()
+    agent.get_by_label("Select every ticket on this page").uncheck()
+    expect(actions).to_be_hidden()
+    boxes.first.check()
+    expect(actions).to_be_visible()
