@@ -125,3 +125,33 @@ def test_staff_and_members_see_their_own_navigation(browser, server):
         expect(nav.get_by_role("link", name=shown)).to_be_visible()
         expect(nav.get_by_role("link", name=hidden)).to_have_count(0)
         context.close()
+
+
+def test_my_reports_shows_each_status_on_a_phone(browser, server):
+    people = _people(server)
+    context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, people["member"])
+    page.goto("/tickets")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=people["reference"]))
+    status = row.locator(".badge")
+    expect(status).to_have_text("Received")
+    expect(status).to_be_in_viewport()
+    box = status.bounding_box()
+    assert box["x"] + box["width"] <= 390
+    context.close()
+
+
+def test_the_report_forms_subject_is_near_the_top_on_a_phone(browser, server):
+    people = _people(server)
+    context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, people["member"])
+    page.goto("/tickets/new")
+    assert page.get_by_label("Subject").bounding_box()["y"] < 1500
+    fraud = page.get_by_role("radio", name="Fraud or scam")
+    description = page.locator(".choice").filter(has=fraud).locator(".choice-description")
+    collapsed = description.bounding_box()["height"]
+    fraud.check()
+    assert description.bounding_box()["height"] > collapsed  # the chosen one reads in full
+    context.close()
