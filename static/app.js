@@ -177,10 +177,13 @@ document.querySelectorAll("[data-js-hide]").forEach((element) => {
       const matching = replies.filter((reply) =>
         `${reply.title}\n${reply.body}`.toLowerCase().includes(words),
       );
+      // With words typed, the best match comes first and chosen, so Enter uses it.
+      const first = words ? [] : [new Option("Choose…", "")];
+      if (!matching.length) first.push(new Option("No canned replies match", ""));
       select.replaceChildren(
+        ...first,
         ...matching.map((reply) => new Option(reply.label, reply.id)),
       );
-      if (!matching.length) select.append(new Option("No canned replies match", ""));
     };
 
     const use = () => {
