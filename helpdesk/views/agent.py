@@ -274,6 +274,7 @@ def _render_ticket(
         trail=audit.ticket_trail(ticket),
         canned=_canned_choices(ticket, search),
         canned_search=search,
+        member_page_url=member_page_url,
         draft_sent=session.pop("draft_sent", None) == ticket.reference,
         error=error,
         guard=guard,

@@ -129,3 +129,32 @@ def test_select_all_shows_the_bulk_actions_and_selects_the_page(new_page, server
     expect(actions).to_be_hidden()
     boxes.first.check()
     expect(actions).to_be_visible()
+
+
+def test_without_javascript_use_and_find_keep_everything_typed(browser, server):
+    _, reference = new_member_with_report(server, "Worked without JavaScript")
+    email = server.run(lambda: make_user("agent").email)
+    context = browser.new_context(base_url=server.url, java_script_enabled=False)
+    agent = context.new_page()
+    log_in(agent, email)
+    agent.goto(f"/agent/tickets/{reference}")
+    agent.get_by_label(REPLY_BOX).fill("Hi Bo, thanks.")
+    agent.get_by_label("Priority").select_option("high")
+    agent.get_by_label("Find a canned reply").fill("more information")
+    agent.get_by_role("button", name="Find").click()
+    expect(agent.get_by_label(REPLY_BOX)).to_have_value("Hi Bo, thanks.")
+    agent.get_by_label("Canned reply", exact=True).select_option(
+        label="We need more information (sets pending)"
+    )
+    agent.get_by_role("button", name="Use", exact=True).click()
+    expect(agent.get_by_label(REPLY_BOX)).to_have_value(
+        re.compile(r"^Hi Bo, thanks\.\n\nHi Bo,.*a little more", re.S)
+    )
+    expect(agent.get_by_label("Priority").locator("option:checked")).to_have_text("High")
+    expect(agent.get_by_text("Status set to Pending: check it before sending.")).to_be_visible()
+    agent.get_by_role("button", name="Send and set Pending").click()
+    expect(status_badge(agent)).to_have_text("Pending")
+    bulk = agent.get_by_role("group", name="With the selected tickets")
+    agent.goto("/agent/?view=all")
+    expect(bulk).to_be_visible()  # nothing hides it without JavaScript
+    context.close()
