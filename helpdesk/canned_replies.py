@@ -203,7 +203,13 @@ def apply(
         workflow.change_status(agent, ticket, canned.set_status)
     if canned.set_priority:
         tickets.set_priority(agent, ticket, canned.set_priority)
+    record_use(agent, ticket, canned)
+    return message
+
+
+def record_use(agent: User, ticket: Ticket, canned: CannedReply) -> None:
+    """Count a canned reply the agent inserted and sent. Its actions are not run here: the
+    ticket form shows them as field changes, and what the agent sends is what changes."""
     canned.usage_count += 1
     audit.record(agent, "ticket.canned_reply_applied", ticket=ticket, canned_reply=canned.title)
     db.session.flush()
-    return message

@@ -66,6 +66,10 @@ class ReporterTicket:
     subject: str
     created_at: datetime
     answers: list[dict[str, str]]
+    # What the reporter told us about whom and where, as they gave it: their own words only.
+    reported_member: str | None
+    reported_profile_url: str | None
+    context_url: str | None
     follows_up: str | None  # the reference of the closed ticket this one follows up
     messages: list[ThreadMessage]
 
@@ -83,6 +87,9 @@ def for_reporter(ticket: Ticket) -> ReporterTicket:
         subject=ticket.subject,
         created_at=ticket.created_at,
         answers=list(ticket.answers),
+        reported_member=ticket.reported_member,
+        reported_profile_url=ticket.reported_profile_url,
+        context_url=ticket.context_url,
         follows_up=linked.reference if linked else None,
         messages=[_thread_message(message) for message in public_thread(ticket)],
     )

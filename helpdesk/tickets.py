@@ -448,6 +448,37 @@ def update(actor: User, ticket: Ticket, changes: TicketChanges, *, version: int 
         set_status(actor, ticket, changes.status)
 
 
+@dataclass(frozen=True)
+class Comment:
+    """What an agent wrote on the ticket form: a public reply or an internal note."""
+
+    body: str
+    public: bool
+
+
+def work(
+    actor: User,
+    ticket: Ticket,
+    comment: Comment | None,
+    changes: TicketChanges,
+    *,
+    version: int | None,
+) -> Message | None:
+    """The ticket form: a reply or a note, and field changes, against one version; all of it
+    or (on a refusal, which the caller rolls back) none. The reply goes first, so a form that
+    also closes a solved ticket still posts it; the fields then change through update()."""
+    _agent_may_change(actor, ticket, version)
+    if comment is None and changes == TicketChanges():
+        raise InvalidInput({"body": ["Write a reply or a note, or change a field."]})
+    message = None
+    if comment is not None and comment.public:
+        message = post_reply(actor, ticket, comment.body)
+    elif comment is not None:
+        message = add_note(actor, ticket, comment.body)
+    update(actor, ticket, changes, version=None)
+    return message
+
+
 def merge_problem(duplicate: Ticket, survivor: Ticket) -> str | None:
     """Why the duplicate cannot be merged into the survivor, or None when it can."""
     if survivor.id == duplicate.id:

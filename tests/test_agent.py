@@ -31,10 +31,9 @@ AGENT_PAGES = [
     ("get", "/agent/tickets/{ref}"),
     ("get", "/agent/canned-replies"),
     ("post", "/agent/bulk"),
+    ("post", "/agent/tickets/{ref}"),
     ("post", "/agent/tickets/{ref}/claim"),
-    ("post", "/agent/tickets/{ref}/reply"),
-    ("post", "/agent/tickets/{ref}/note"),
-    ("post", "/agent/tickets/{ref}/status"),
+    ("post", "/agent/tickets/{ref}/merge"),
     ("post", "/agent/canned-replies"),
 ]
 
@@ -288,11 +287,17 @@ def test_bulk_assign_and_priority(app, client):
 
 
 def _act(client, reference, action, data=None, version=None):
+    """Post the ticket form (a reply, a note or a field) or one of the small forms beside it."""
     page = f"/agent/tickets/{reference}"
     if version is None:
         html = client.get(page).get_data(as_text=True)
         version = re.search(r'name="version" value="(\d+)"', html).group(1)
-    return submit(client, f"{page}/{action}", {"version": str(version), **(data or {})}, page=page)
+    data = {"version": str(version), **(data or {})}
+    if action in ("reply", "note"):
+        return submit(client, page, {"kind": action, **data}, page=page)
+    if action in ("status", "priority", "category", "assign"):
+        return submit(client, page, data, page=page)
+    return submit(client, f"{page}/{action}", data, page=page)
 
 
 @pytest.mark.parametrize(("old", "new"), sorted(itertools.product(Status, Status)))
@@ -309,6 +314,9 @@ def test_every_transition_through_the_web(app, client, old, new):
     if (old, new) in ALLOWED:
         assert response.status_code == 302
         assert _load(app, reference).status is new
+    elif old is new:  # the status the form shows first: nothing changes
+        assert response.status_code == 422
+        assert "change a field" in response.get_data(as_text=True)
     else:
         assert response.status_code == 422
         assert "cannot become" in response.get_data(as_text=True)
@@ -324,7 +332,9 @@ def test_the_page_offers_only_allowed_statuses(app, client):
         db.session.commit()
     page = client.get(f"/agent/tickets/{reference}").get_data(as_text=True)
     status_select = re.search(r'<select id="status" name="status">(.*?)</select>', page, re.S)
-    assert re.findall(r'value="(\w+)"', status_select.group(1)) == ["open", "closed"]
+    # The current status first, chosen, then the statuses it may become.
+    assert re.findall(r'value="(\w+)"', status_select.group(1)) == ["solved", "open", "closed"]
+    assert '<option value="solved" selected>Solved (now)</option>' in status_select.group(1)
 
 
 def test_claim_reply_and_note(app, client):

@@ -31,7 +31,7 @@ def test_an_action_without_the_tickets_version_is_refused_and_changes_nothing(ap
         reference = ticket.reference
     page = f"/agent/tickets/{reference}"
 
-    response = submit(client, f"{page}/status", {"status": "solved"}, page=page)
+    response = submit(client, page, {"status": "solved"}, page=page)
 
     assert response.status_code == 409
     assert "Reload the ticket" in response.get_data(as_text=True)
@@ -47,7 +47,7 @@ def test_a_value_not_on_the_list_is_a_clear_refusal_not_an_error(app, client):
         db.session.commit()
     page = f"/agent/tickets/{reference}"
 
-    response = submit(client, f"{page}/status", {"status": "archived", "version": "1"}, page=page)
+    response = submit(client, page, {"status": "archived", "version": "1"}, page=page)
 
     assert response.status_code == 422
     assert "Choose one of the values offered." in response.get_data(as_text=True)
@@ -78,7 +78,7 @@ def test_a_refused_reply_shows_the_rule_the_words_and_a_neutral_wording(app, cli
     page = f"/agent/tickets/{reference}"
     text = "Thank you. We looked at Jane\\_Doe's messages and will follow up."
 
-    response = submit(client, f"{page}/reply", {"body": text, "version": "1"}, page=page)
+    response = submit(client, page, {"kind": "reply", "body": text, "version": "1"}, page=page)
 
     html = response.get_data(as_text=True)
     assert response.status_code == 422

@@ -119,18 +119,30 @@ def test_applying_need_more_information_asks_the_reporter_and_sets_pending(app, 
         )
         need_more_id = need_more.id
     log_in(client, agent_email)
-    page = client.get(f"/agent/tickets/{reference}?canned={need_more_id}").get_data(as_text=True)
+    ticket_page = f"/agent/tickets/{reference}"
+    # Without JavaScript, "Use" posts the form and the page comes back with the reply in the
+    # box and its status on the status field, for the agent to see before sending.
+    used = submit(
+        client,
+        ticket_page,
+        {"version": "1", "body": "", "canned": str(need_more_id), "use_canned": "1"},
+        page=ticket_page,
+    )
+    page = used.get_data(as_text=True)
+    assert used.status_code == 200
     draft = re.search(
-        r'<textarea id="reply-body" name="body" rows="6">(.*?)</textarea>', page, re.S
+        r'<textarea id="reply-body" name="body" rows="7">(.*?)</textarea>', page, re.S
     )
     assert "Hi Dana" in draft.group(1) and reference in draft.group(1)
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    assert '<option value="pending" selected>Pending</option>' in page
+    assert "Send and set Pending" in page
+    canned_id = re.search(r'name="canned_id" value="(\d+)"', page).group(1)
     edited = draft.group(1).replace("&#39;", "'").replace("&amp;", "&") + "\nThank you!"
     response = submit(
         client,
-        f"/agent/tickets/{reference}/reply",
-        {"version": version, "canned_id": str(need_more_id), "body": edited},
-        page=f"/agent/tickets/{reference}",
+        ticket_page,
+        {"version": "1", "canned_id": canned_id, "body": edited, "status": "pending"},
+        page=ticket_page,
     )
     assert response.status_code == 302
     with app.app_context():
@@ -138,6 +150,33 @@ def test_applying_need_more_information_asks_the_reporter_and_sets_pending(app, 
         assert ticket.status is Status.PENDING
         assert ticket.messages[-1].body.endswith("Thank you!")
         assert db.session.get(CannedReply, need_more_id).usage_count == 1
+
+
+def test_a_canned_replys_actions_are_not_applied_unless_the_form_sets_them(app, client):
+    """The agent sees and sends the fields; a canned reply's id alone changes no status."""
+    with app.app_context():
+        admin = make_user("admin")
+        for default in DEFAULT_CANNED_REPLIES:
+            canned_replies.save(admin, default)
+        agent = make_user("agent")
+        reference = make_ticket().reference
+        db.session.commit()
+        agent_email = agent.email
+        solves = db.session.scalar(select(CannedReply).where(CannedReply.set_status.is_not(None)))
+        solves_id = solves.id
+    log_in(client, agent_email)
+    ticket_page = f"/agent/tickets/{reference}"
+    response = submit(
+        client,
+        ticket_page,
+        {"version": "1", "canned_id": str(solves_id), "body": "Thanks, we are on it."},
+        page=ticket_page,
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+        assert ticket.status is Status.NEW
+        assert ticket.messages[-1].body == "Thanks, we are on it."
 
 
 def test_the_picker_searches_titles_and_text(app, client, login_as):

@@ -2,8 +2,19 @@
 Members are refused with 403."""
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from .. import audit, canned_replies, inbox, reported, ticket_lookup, tickets
@@ -14,11 +25,11 @@ from ..intake import inbound_log
 from ..mail import outbox
 from ..models import InboundMail, Priority, Status, Ticket
 from ..reporter_view import label_for
-from ..tickets import TicketChanges
+from ..tickets import KEEP, Comment, TicketChanges
 from ..workflow import TRANSITIONS
 from .access import agent_required, safe_next
 from .guard_view import guard_view
-from .transactions import transaction
+from .transactions import refusal_text, transaction
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
@@ -78,11 +89,17 @@ def inbox_page():
     )
 
 
+def _bulk_assignee(value: str) -> TicketChanges:
+    if value == "nobody":
+        return TicketChanges(assignee=None)
+    if not value.isdigit():
+        raise InvalidInput({"assign_value": ["Choose one of the people offered."]})
+    return TicketChanges(assignee=tickets.assignee_by_id(int(value)))
+
+
 # What each bulk action changes, from the value chosen for it.
 BULK_CHANGES: dict[str, Callable[[str], TicketChanges]] = {
-    "assign": lambda value: TicketChanges(
-        assignee=tickets.assignee_by_id(int(value) if value.isdigit() else None)
-    ),
+    "assign": _bulk_assignee,
     "status": lambda value: TicketChanges(status=_choice(Status, value, "status")),
     "priority": lambda value: TicketChanges(priority=_choice(Priority, value, "priority")),
 }
@@ -92,12 +109,16 @@ BULK_CHANGES: dict[str, Callable[[str], TicketChanges]] = {
 @agent_required
 def bulk():
     """Apply one action to the selected tickets; each goes through the same checks alone."""
-    changes_for = BULK_CHANGES.get(request.form.get("action", ""))
-    value = request.form.get(f"{request.form.get('action')}_value", "")
+    action = request.form.get("action", "")
+    changes_for = BULK_CHANGES.get(action)
+    value = request.form.get(f"{action}_value", "")
     references = request.form.getlist("ticket")
     back = safe_next(request.form.get("next")) or url_for(".inbox")
     if changes_for is None or not references:
         flash("Choose tickets and an action.", "error")
+        return redirect(back)
+    if not value:
+        flash("Choose a value for the action beside its button.", "error")
         return redirect(back)
     changed, refused = 0, []
     with transaction():
@@ -107,12 +128,12 @@ def bulk():
                     tickets.update(current_user, ticket, changes_for(value), version=None)
                 changed += 1
             except DomainError as error:
-                refused.append(f"{ticket.reference}: {error}")
+                refused.append(f"{ticket.reference}: {refusal_text(error)}")
     flash(
         f"{changed} ticket{'s' if changed != 1 else ''} changed.", "success" if changed else "info"
     )
     if refused:
-        flash("Refused — " + "; ".join(refused), "error")
+        flash({"text": "Refused:", "items": refused}, "error")
     return redirect(back)
 
 
@@ -126,39 +147,124 @@ def _ticket_or_404(reference: str) -> Ticket:
     return ticket
 
 
+@dataclass
+class TicketForm:
+    """What the ticket form shows: the ticket's fields, or what the agent posted, kept."""
+
+    kind: str  # "reply" or "note"
+    body: str
+    status: str
+    priority: str
+    assignee_id: int | None
+    category_id: int | None
+    version: int | None  # the one the agent's page showed, kept while the page comes back
+    canned_id: int | None = None
+    canned_effect: str = ""
+
+    def fields(self) -> tuple:
+        return self.status, self.priority, self.assignee_id, self.category_id
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> "TicketForm":
+        return cls(
+            "reply",
+            "",
+            ticket.status.value,
+            ticket.priority.value,
+            ticket.assignee_id,
+            ticket.category_id,
+            ticket.version,
+        )
+
+    @classmethod
+    def posted(cls, ticket: Ticket) -> "TicketForm":
+        """The form as posted; a field it leaves out stays as the ticket has it."""
+        shown = cls.of(ticket)
+        posted = request.form
+        return cls(
+            "note" if posted.get("kind") == "note" else "reply",
+            posted.get("body", ""),
+            posted.get("status", shown.status),
+            posted.get("priority", shown.priority),
+            _form_int("assignee") if "assignee" in posted else shown.assignee_id,
+            _form_int("category") if "category" in posted else shown.category_id,
+            _form_int("version"),
+            _form_int("canned_id"),
+        )
+
+
+def status_name(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+def submit_label(form: TicketForm, ticket: Ticket) -> str:
+    """What the form's one button does (static/app.js keeps it true as the fields change)."""
+    status_changes = form.status != ticket.status.value
+    if not form.body.strip() and form.fields() != TicketForm.of(ticket).fields():
+        return "Save changes"
+    verb = "Send" if form.kind == "reply" else "Add note"
+    if not status_changes:
+        return "Send reply" if form.kind == "reply" else verb
+    then = {"solved": "solve", "closed": "close"}.get(form.status)
+    return f"{verb} and {then or 'set ' + status_name(form.status)}"
+
+
 @bp.get("/tickets/<reference>")
 @agent_required
 def ticket(reference: str):
     ticket = _ticket_or_404(reference)
-    drafts = {}
-    canned = canned_replies.usable(current_user, _form_int("canned"))
-    if canned is not None:
+    search = request.args.get("canned_q", "")[:200]
+    return _render_ticket(ticket, TicketForm.of(ticket), search=search)
+
+
+def _canned_choices(ticket: Ticket, search: str = "") -> list[dict]:
+    """The canned replies the agent may use, filled in for this ticket, for the picker."""
+    choices = []
+    for canned in canned_replies.available_to(current_user, search):
         try:
-            drafts = {
-                "reply": canned_replies.render(canned.body, ticket=ticket, agent=current_user),
-                "canned_id": canned.id,
-            }
+            body, error = canned_replies.render(canned.body, ticket=ticket, agent=current_user), ""
         except InvalidInput as invalid:
-            flash(" ".join(invalid.errors["body"]), "error")
-    return _render_ticket(ticket, drafts)
+            body, error = "", " ".join(invalid.errors["body"])
+        status = canned.set_status.value if canned.set_status else ""
+        choices.append(
+            {
+                "id": canned.id,
+                "title": canned.title,
+                "label": canned.title + (f" (sets {status.replace('_', ' ')})" if status else ""),
+                "body": body,
+                "error": error,
+                "status": status,
+                "priority": canned.set_priority.value if canned.set_priority else "",
+            }
+        )
+    return choices
 
 
 def _render_ticket(
-    ticket: Ticket, drafts: dict, error: str | None = None, status: int = 200, guard=None
+    ticket: Ticket,
+    form: TicketForm,
+    error: str | None = None,
+    status: int = 200,
+    guard=None,
+    search: str = "",
 ):
     trail = audit.ticket_trail(ticket)
     return render_template(
         "agent/ticket.html",
         ticket=ticket,
+        form=form,
+        submit_label=submit_label(form, ticket),
         reporter_label=label_for(ticket),
-        next_statuses=sorted(TRANSITIONS[ticket.status], key=list(Status).index),
+        statuses=[ticket.status, *sorted(TRANSITIONS[ticket.status], key=list(Status).index)],
+        status_name=status_name,
         priorities=list(Priority),
         categories=active_categories(),
         agents=tickets.assignable_agents(),
         other_reports=reported.other_reports(ticket),
         trail=trail,
-        canned=canned_replies.available_to(current_user, request.args.get("canned_q", "")),
-        drafts=drafts,
+        canned=_canned_choices(ticket, search),
+        canned_search=search,
+        draft_sent=session.pop("draft_sent", None) == ticket.reference,
         error=error,
         guard=guard,
         describe=audit.describer(trail, with_time=True),
@@ -166,66 +272,118 @@ def _render_ticket(
     ), status
 
 
-def _reply(ticket: Ticket, version: int | None) -> None:
-    text = request.form.get("body", "")
-    canned = canned_replies.usable(current_user, _form_int("canned_id"))
-    if canned is not None:
-        canned_replies.apply(current_user, ticket, canned, text, version=version)
-    else:
-        tickets.post_reply(current_user, ticket, text, version=version)
+def _use_canned(ticket: Ticket, form: TicketForm) -> TicketForm:
+    """Without JavaScript, "Use" posts the form: the reply goes after what the agent typed and
+    its actions are set on the form's fields, where the agent sees them before sending."""
+    chosen = next((c for c in _canned_choices(ticket) if c["id"] == _form_int("canned")), None)
+    if chosen is None:
+        return replace(form, canned_effect="Choose a canned reply.")
+    if chosen["error"]:
+        return replace(form, canned_effect=chosen["error"])
+    allowed = {ticket.status.value} | {s.value for s in TRANSITIONS[ticket.status]}
+    effect = f"Inserted “{chosen['title']}”."
+    form = replace(
+        form,
+        kind="reply",
+        body="\n\n".join(part for part in (form.body.rstrip(), chosen["body"]) if part),
+        canned_id=chosen["id"],
+        priority=chosen["priority"] or form.priority,
+    )
+    if chosen["status"] in allowed:
+        form = replace(form, status=chosen["status"])
+        effect += f" Status set to {status_name(chosen['status'])}: check it before sending."
+    elif chosen["status"]:
+        effect += f" It would set {status_name(chosen['status'])}, which this ticket cannot become."
+    return replace(form, canned_effect=effect)
 
 
-def _change(changes_from_form: Callable[[], TicketChanges]):
-    """A ticket page action that changes one field, through the same rules as the API's."""
-    return lambda t, v: tickets.update(current_user, t, changes_from_form(), version=v)
+def _changes(ticket: Ticket, form: TicketForm) -> TicketChanges:
+    """The fields the agent changed: those posted that differ from the ticket's."""
+    status = _choice(Status, form.status, "status")
+    priority = _choice(Priority, form.priority, "priority")
+    return TicketChanges(
+        status=status if status is not ticket.status else KEEP,
+        priority=priority if priority is not ticket.priority else KEEP,
+        assignee=(
+            tickets.assignee_by_id(form.assignee_id)
+            if form.assignee_id != ticket.assignee_id
+            else KEEP
+        ),
+        category=(
+            active_category(form.category_id) if form.category_id != ticket.category_id else KEEP
+        ),
+    )
+
+
+def _comment(form: TicketForm) -> Comment | None:
+    return Comment(form.body, public=form.kind == "reply") if form.body.strip() else None
+
+
+@bp.post("/tickets/<reference>")
+@agent_required
+def save(reference: str):
+    """The ticket form: a reply or a note with field changes, in one transaction against the
+    version the agent saw. "Find" and "Use" (the canned-reply picker without JavaScript)
+    come back to the page with everything typed kept."""
+    ticket = _ticket_or_404(reference)
+    form = TicketForm.posted(ticket)
+    if "find_canned" in request.form:
+        return _render_ticket(ticket, form, search=_form("canned_q")[:200])
+    if "use_canned" in request.form:
+        return _render_ticket(ticket, _use_canned(ticket, form))
+    comment = _comment(form)
+    with transaction() as done:
+        changes = _changes(ticket, form)
+        tickets.work(current_user, ticket, comment, changes, version=_seen_version())
+        canned = canned_replies.usable(current_user, form.canned_id)
+        if canned is not None and comment is not None and comment.public:
+            canned_replies.record_use(current_user, ticket, canned)
+    if not done.ok:
+        return _refused(reference, form, done.refusal)
+    session["draft_sent"] = reference
+    flash(_saved_message(comment), "success")
+    return redirect(url_for(".ticket", reference=ticket.reference))
+
+
+def _saved_message(comment: Comment | None) -> str:
+    if comment is None:
+        return "Changes saved."
+    return "Reply sent to the reporter." if comment.public else "Internal note added."
+
+
+def _refused(reference: str, form: TicketForm, refusal: DomainError):
+    """The page again, with the reason and everything the agent typed and chose, now against
+    the ticket's current version: the agent has been told what changed."""
+    ticket = _ticket_or_404(reference)
+    form = replace(form, version=ticket.version)
+    if isinstance(refusal, MailBlocked):  # the reply is not posted; the refusal is kept (P4)
+        with transaction():
+            outbox.record_blocked(refusal, current_user)
+        message = f"Not sent: the privacy guard refused this reply. {refusal.reason}"
+        return _render_ticket(ticket, form, message, 422, guard_view(refusal, form.body))
+    status = 409 if isinstance(refusal, StaleTicket) else 422
+    return _render_ticket(ticket, form, refusal_text(refusal), status)
 
 
 TICKET_ACTIONS: dict[str, Callable[[Ticket, int | None], object]] = {
     "claim": lambda t, v: tickets.claim(current_user, t, version=v),
-    "assign": _change(
-        lambda: TicketChanges(assignee=tickets.assignee_by_id(_form_int("assignee")))
-    ),
-    "status": _change(lambda: TicketChanges(status=_choice(Status, _form("status"), "status"))),
-    "priority": _change(
-        lambda: TicketChanges(priority=_choice(Priority, _form("priority"), "priority"))
-    ),
-    "category": _change(lambda: TicketChanges(category=active_category(_form_int("category")))),
-    "reply": _reply,
-    "note": lambda t, v: tickets.add_note(current_user, t, request.form.get("body", "")),
 }
-DONE = {
-    "claim": "You took the ticket.",
-    "assign": "Assignee changed.",
-    "status": "Status changed.",
-    "priority": "Priority changed.",
-    "category": "Category changed.",
-    "reply": "Reply sent to the reporter.",
-    "note": "Internal note added.",
-}
+DONE = {"claim": "You took the ticket."}
 
 
 @bp.post("/tickets/<reference>/<action>")
 @agent_required
 def act(reference: str, action: str):
-    """Every action on the ticket page: one domain call, checked against the version the
-    agent saw; on refusal the page comes back with the reason and the agent's text."""
+    """The ticket page's one-button forms beside the main one: take it, merge it."""
     handler = TICKET_ACTIONS.get(action)
     if handler is None:
         abort(404)
     ticket = _ticket_or_404(reference)
     with transaction() as done:
         handler(ticket, _seen_version())
-    if isinstance(done.refusal, MailBlocked):  # the reply is not posted; the refusal is kept (P4)
-        with transaction():
-            outbox.record_blocked(done.refusal, current_user)
-        message = f"Not sent: the privacy guard refused this reply. {done.refusal.reason}"
-        guard = guard_view(done.refusal, request.form.get("body", ""))
-        return _render_ticket(_ticket_or_404(reference), _kept_text(), message, 422, guard)
     if not done.ok:
-        status = 409 if isinstance(done.refusal, StaleTicket) else 422
-        message = done.refusal.messages if isinstance(done.refusal, InvalidInput) else done.refusal
-        return _render_ticket(_ticket_or_404(reference), _kept_text(), str(message), status)
-    flash(DONE.get(action, "Saved."), "success")
+        return _refused(reference, TicketForm.of(ticket), done.refusal)
+    flash(DONE[action], "success")
     return redirect(url_for(".ticket", reference=ticket.reference))
 
 
@@ -236,15 +394,6 @@ def _seen_version() -> int:
     if version is None:
         raise StaleTicket("This action came without the ticket's version. Reload the ticket.")
     return version
-
-
-def _kept_text() -> dict:
-    """What the agent typed, so a refused action loses none of it."""
-    action = request.view_args["action"]
-    kept = {"canned_id": _form_int("canned_id")}
-    if action in ("reply", "note"):
-        kept[action] = request.form.get("body", "")
-    return kept
 
 
 # --- canned replies ------------------------------------------------------------------------

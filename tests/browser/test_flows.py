@@ -181,10 +181,12 @@ def test_agent_works_a_report_to_solved_and_the_member_learns_nothing_more(new_p
     agent.get_by_role("button", name="Use", exact=True).click()
     reply = agent.get_by_label("Reply (the reporter reads this)")
     expect(reply).to_have_value(re.compile(f"Hi Bo,.*{reference}.*a little more", re.DOTALL))
-    agent.get_by_role("button", name="Send reply").click()
+    # The canned reply's status is set on the form, and the button says so before sending.
+    agent.get_by_role("button", name="Send and set Pending").click()
     expect(flash(agent)).to_have_text("Reply sent to the reporter.")
     expect(status_badge(agent)).to_have_text("Pending")
 
+    agent.get_by_label("Internal note").check()
     agent.get_by_label("Note (agents only, never sent)").fill(note)
     agent.get_by_role("button", name="Add note").click()
     expect(flash(agent)).to_have_text("Internal note added.")
@@ -207,7 +209,7 @@ def test_agent_works_a_report_to_solved_and_the_member_learns_nothing_more(new_p
     expect(status_badge(agent)).to_have_text("Open")
     expect(agent.get_by_role("region", name="Thread")).to_contain_text("It happened on 3 March")
     agent.get_by_label("Status", exact=True).select_option(label="Solved")
-    agent.get_by_role("button", name="Change status").click()
+    agent.get_by_role("button", name="Save changes").click()
     expect(status_badge(agent)).to_have_text("Solved")
 
     member.reload()

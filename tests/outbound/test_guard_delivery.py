@@ -257,7 +257,8 @@ def test_the_agent_reply_form_refuses_every_disguise(app, client, reported_membe
     log_in(client, email)
     page = f"/agent/tickets/{reference}"
     version = re.search(r'name="version" value="(\d+)"', client.get(page).text).group(1)
-    response = submit(client, f"{page}/reply", {"version": version, "body": text}, page=page)
+    data = {"version": version, "kind": "reply", "body": text}
+    response = submit(client, page, data, page=page)
     assert response.status_code == 422
     assert "Not sent: the privacy guard refused this reply." in response.text
     _nothing_posted_or_queued(app, reference)
