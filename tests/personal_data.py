@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, select
 
+from helpdesk import storage
 from helpdesk.database import db
 
 
@@ -66,3 +67,21 @@ def stored_files(root: str | Path) -> dict[str, bytes]:
 
 def in_files(needle: bytes, root: str | Path) -> list[str]:
     return [name for name, data in stored_files(root).items() if needle.lower() in data.lower()]
+
+
+def stored_blobs() -> dict[str, bytes]:
+    """Every blob the configured storage backend holds (filesystem, database or S3), by key."""
+    store = storage.current()
+    blobs = {key: store.get(key) for key in store.keys("")}
+    db.session.rollback()
+    return blobs
+
+
+def in_blobs(needle: bytes) -> list[str]:
+    """The keys of the blobs holding the text, raw mail searched part by part as well."""
+    found = []
+    for key, data in stored_blobs().items():
+        text = data + decoded_mail(data).encode() if key.startswith("mail/") and data else data
+        if needle.lower() in text.lower():
+            found.append(key)
+    return found
