@@ -247,12 +247,15 @@ def _render_ticket(
     status: int = 200,
     guard=None,
     search: str = "",
+    decision: dict | None = None,
 ):
+    """The ticket page; `decision` keeps what a refused decision form held."""
     trail = audit.ticket_trail(ticket)
     return render_template(
         "agent/ticket.html",
         ticket=ticket,
         form=form,
+        decision=decision or {},
         submit_label=submit_label(form, ticket),
         reporter_label=label_for(ticket),
         statuses=[ticket.status, *sorted(TRANSITIONS[ticket.status], key=list(Status).index)],

@@ -12,7 +12,7 @@ from ..investigation import member_file
 from ..models import DecisionAction, Ticket
 from ..permissions import Permission, allows
 from .access import agent_required
-from .agent import _render_ticket, _seen_version, _ticket_or_404, bp
+from .agent import TicketForm, _render_ticket, _seen_version, _ticket_or_404, bp
 from .transactions import transaction
 
 
@@ -69,7 +69,8 @@ def record_decision(reference: str):
     status = 409 if isinstance(done.refusal, StaleTicket) else 422
     message = done.refusal.messages if isinstance(done.refusal, InvalidInput) else done.refusal
     kept = {key: request.form.get(key, "") for key in ("policy", "action", "reason")}
-    return _render_ticket(_ticket_or_404(reference), {"decision": kept}, str(message), status)
+    ticket = _ticket_or_404(reference)
+    return _render_ticket(ticket, TicketForm.of(ticket), str(message), status, decision=kept)
 
 
 @bp.get("/members/<key>", endpoint="member_page")

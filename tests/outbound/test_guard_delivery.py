@@ -117,10 +117,11 @@ def test_no_mail_kind_names_the_reported_party_or_quotes_a_note(
         invite_url = addresses.external_url("auth.accept_invite", token="token")
         outbox.enqueue(MailKind.ACCOUNT_INVITE, user=reporter, actor=None, invite_url=invite_url)
         outbox.enqueue(MailKind.REGISTRATION, user=reporter, actor=None, invite_url=invite_url)
+        outbox.enqueue(MailKind.ACCOUNT_DELETED, user=reporter, actor=reporter)
         db.session.commit()
         kinds = db.session.scalars(select(OutboundMail.kind)).all()
         assert set(kinds) == set(MailKind)
-        assert sender.send_due().sent == len(kinds) == 10
+        assert sender.send_due().sent == len(kinds) == 11
     _assert_nothing_names_the_reported_party(smtp_server)
 
 

@@ -28,6 +28,7 @@ import pytest
 import requests
 from flask import Flask
 from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy.exc import OperationalError
 
 from helpdesk import create_app
 from helpdesk.categories import seed_default_categories
@@ -343,8 +344,17 @@ def wait_for(path: Path, seconds: float = 30) -> Path:
 
 
 def saved_reference(app: Flask, key: str) -> str | None:
-    with app.app_context():
-        return db.session.scalar(select(Ticket.reference).where(Ticket.submission_key == key))
+    """The reference the key's report was saved under; the test's own read retries when the
+    fault being injected (a terminated backend) strikes its connection too."""
+    query = select(Ticket.reference).where(Ticket.submission_key == key)
+    for attempt in range(5):
+        with app.app_context():
+            try:
+                return db.session.scalar(query)
+            except OperationalError:
+                if attempt == 4:
+                    raise
+        time.sleep(0.05)
 
 
 def stored_once(app: Flask, keys: list[str], figures: Figures) -> None:
@@ -352,7 +362,11 @@ def stored_once(app: Flask, keys: list[str], figures: Figures) -> None:
     exists exactly once and whole: one ticket, its first message, its acknowledgment."""
     with app.app_context():
         tickets = Counter(db.session.scalars(select(Ticket.submission_key)).all())
-        messages = Counter(db.session.scalars(select(Ticket.submission_key).join(Message)).all())
+        messages = Counter(
+            db.session.scalars(
+                select(Ticket.submission_key).join(Message, Message.ticket_id == Ticket.id)
+            ).all()
+        )
         acknowledged = Counter(
             db.session.scalars(
                 select(Ticket.submission_key)
