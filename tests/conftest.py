@@ -6,10 +6,13 @@ starts from empty tables plus the default categories and decision actions.
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
 import pytest
+from flask import Flask
 from sqlalchemy import make_url, text
 
 from helpdesk import create_app
@@ -64,7 +67,15 @@ def _test_config(url: str, instance: Path) -> dict:
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app(_test_config(database_url, tmp_path / "instance"))
+    with seeded_desk(database_url, tmp_path) as app:
+        yield app
+
+
+@contextmanager
+def seeded_desk(database_url: str, tmp_path: Path, **settings) -> Iterator[Flask]:
+    """The app on the test database with the default categories and decision actions; the
+    tables emptied afterwards."""
+    app = create_app(_test_config(database_url, tmp_path / "instance") | settings)
     with app.app_context():
         seed_default_categories()
         seed_default_actions()

@@ -11,11 +11,10 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 
-from helpdesk import create_app, decisions, intake, password_reset, retention, search, storage
+from helpdesk import decisions, intake, password_reset, retention, search, storage
 from helpdesk.accounts import ANONYMISED_EMAIL
-from helpdesk.categories import active_category_by_slug, seed_default_categories
+from helpdesk.categories import active_category_by_slug
 from helpdesk.database import db, utcnow
-from helpdesk.decisions import seed_default_actions
 from helpdesk.intake import Channel
 from helpdesk.models import (
     Attachment,
@@ -30,7 +29,7 @@ from helpdesk.models import (
     User,
 )
 
-from .conftest import _empty_all_tables, _test_config, submit
+from .conftest import seeded_desk, submit
 from .factories import make_ticket, make_user
 from .personal_data import dump, in_blobs, places, stored_blobs
 from .test_storage import _s3_settings, s3_endpoint  # noqa: F401 (a fixture)
@@ -58,16 +57,8 @@ def app(request, database_url, tmp_path):
     settings = {"HELPDESK_STORAGE": request.param}
     if request.param == "s3":
         settings |= _s3_settings(request.getfixturevalue("s3_endpoint"))
-    app = create_app(_test_config(database_url, tmp_path / "instance") | settings)
-    with app.app_context():
-        seed_default_categories()
-        seed_default_actions()
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        _empty_all_tables()
-        db.engine.dispose()
+    with seeded_desk(database_url, tmp_path, **settings) as app:
+        yield app
 
 
 def _png(label: str):
