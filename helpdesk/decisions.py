@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from . import audit
-from .database import db
+from .database import db, utcnow
 from .errors import InvalidInput, NotAllowed, TicketClosed
 from .markdown import slugify
 from .models import Category, Decision, DecisionAction, Ticket, User
@@ -86,8 +86,12 @@ def record(
     errors = _problems(action, reason)
     if errors:
         raise InvalidInput(errors)
-    decision = Decision(ticket=ticket, agent=actor, policy=policy, action=action, reason=reason)
+    now = utcnow()
+    decision = Decision(
+        ticket=ticket, agent=actor, policy=policy, action=action, reason=reason, created_at=now
+    )
     db.session.add(decision)
+    ticket.first_decision_at = ticket.first_decision_at or now  # the reports' time to decision
     ticket.version += 1  # the row is updated, so a concurrent change fails its version check
     audit.record(
         actor,

@@ -1,6 +1,6 @@
 """The schema: typed models and their enums. Rules live in the domain modules, not here."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -182,12 +182,20 @@ class Ticket(db.Model):
         ),
         Index("ix_tickets_report_closed", "closed_at", "category_id", "source"),
         Index("ix_tickets_report_backlog", "status", "category_id", "source", "created_at"),
+        Index(
+            "ix_tickets_report_first_decision",
+            "first_decision_at",
+            "category_id",
+            "source",
+            "created_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    # The columns report_counts are kept from keep their old value on change (active_history).
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), active_history=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
@@ -205,10 +213,12 @@ class Ticket(db.Model):
     submission_key: Mapped[str | None] = mapped_column(String(64))
     # What an API submission held (helpdesk.views.api.reports): a key is for one content only.
     submission_fingerprint: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, active_history=True)
     first_response_at: Mapped[datetime | None]
-    solved_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None]
+    solved_at: Mapped[datetime | None] = mapped_column(active_history=True)
+    closed_at: Mapped[datetime | None] = mapped_column(active_history=True)
+    # When the ticket's first decision was recorded (helpdesk.decisions): internal, like them.
+    first_decision_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
     # The category's questions as they were asked, with the reporter's answers: a snapshot
@@ -354,10 +364,11 @@ class Decision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    policy_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
-    action_id: Mapped[int] = mapped_column(ForeignKey("decision_actions.id"))
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), active_history=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("decision_actions.id"), active_history=True)
     reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Counted in report_counts: old values are kept on change (active_history).
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True, active_history=True)
 
     ticket: Mapped[Ticket] = relationship()
     agent: Mapped[User] = relationship()
@@ -366,6 +377,33 @@ class Decision(db.Model):
 
     def __repr__(self) -> str:
         return f"<Decision {self.id} on {self.ticket_id}>"
+
+
+class ReportCount(db.Model):
+    """A daily roll-up for the reports page (helpdesk.reports.rollups): how many tickets of a
+    category and channel were received, solved or closed on a day of the desk's time zone, and
+    how many decisions of an action and policy were recorded on it. Kept up to date in the
+    transaction of every change that moves a count; `flask reports rebuild` recounts them."""
+
+    __tablename__ = "report_counts"
+
+    measure: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # A decision's action and policy; 0 for the ticket measures, policy 0 for "no violation".
+    action_id: Mapped[int] = mapped_column(primary_key=True, default=0)
+    policy_id: Mapped[int] = mapped_column(primary_key=True, default=0)
+    count: Mapped[int]
+
+
+class ReportRollupState(db.Model):
+    """The one row saying in which time zone report_counts' days were counted."""
+
+    __tablename__ = "report_rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
 
 
 class CannedReply(db.Model):

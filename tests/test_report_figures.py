@@ -196,6 +196,7 @@ def test_decisions_reported_members_and_agents(app, client, agent):
                 priya, ticket, policy=policy, action=actions[action], reason="ok"
             )
             decision.created_at = ticket.created_at + timedelta(hours=hours)
+            ticket.first_decision_at = decision.created_at  # as record() stamps it
         later = decisions.record(priya, tickets[0], policy=None, action=actions["none"], reason="x")
         later.created_at = at(12)  # a second decision: counted, but not a first decision
         tickets[0].assignee, tickets[0].solved_at, tickets[0].status = priya, at(11), Status.SOLVED

@@ -21,6 +21,7 @@ from ..models import (
     Ticket,
     User,
 )
+from . import rollups
 from .charts import Chart, Series
 from .period import Filters
 from .sql import percentile, seconds_between
@@ -52,28 +53,13 @@ def _on_tickets(query, filters: Filters, ticket_id):
 
 def decision_counts(filters: Filters) -> list[Chart]:
     """Decisions recorded in the period, by action and by the policy found violated."""
-    by_action = dict(
-        db.session.execute(
-            _on_tickets(
-                select(Decision.action_id, func.count())
-                .where(*_period(filters, Decision.created_at))
-                .group_by(Decision.action_id),
-                filters,
-                Decision.ticket_id,
-            )
-        ).all()
-    )
-    by_policy = dict(
-        db.session.execute(
-            _on_tickets(
-                select(Decision.policy_id, func.count())
-                .where(*_period(filters, Decision.created_at))
-                .group_by(Decision.policy_id),
-                filters,
-                Decision.ticket_id,
-            )
-        ).all()
-    )
+    by_action = {
+        key[0]: n for key, n in rollups.sums(filters, rollups.DECIDED, "action_id").items()
+    }
+    by_policy = {
+        (None if key[0] == rollups.NO_POLICY else key[0]): n
+        for key, n in rollups.sums(filters, rollups.DECIDED, "policy_id").items()
+    }
     actions = db.session.scalars(
         select(DecisionAction).order_by(DecisionAction.sort_order, DecisionAction.id)
     ).all()
@@ -109,19 +95,11 @@ def decision_counts(filters: Filters) -> list[Chart]:
 def first_decision_time(filters: Filters) -> tuple[float | None, int]:
     """The median hours from a report to its first decision, over the tickets whose first
     decision came in the period, and how many tickets that is."""
-    in_period = select(Decision.ticket_id).where(*_period(filters, Decision.created_at))
-    first = (
-        select(Decision.ticket_id, func.min(Decision.created_at).label("decided_at"))
-        .where(Decision.ticket_id.in_(in_period))
-        .group_by(Decision.ticket_id)
-        .subquery()
-    )
-    waited = seconds_between(first.c.decided_at, Ticket.created_at)
+    waited = seconds_between(Ticket.first_decision_at, Ticket.created_at)
     median, count = db.session.execute(
-        select(percentile(waited, 0.5), func.count())
-        .select_from(first)
-        .join(Ticket, Ticket.id == first.c.ticket_id)
-        .where(*_period(filters, first.c.decided_at), *ticket_conditions(filters))
+        select(percentile(waited, 0.5), func.count()).where(
+            *ticket_conditions(filters, Ticket.first_decision_at)
+        )
     ).one()
     return hours(median), count
 

@@ -1,8 +1,9 @@
 """Figures about tickets: volume over time, the backlog, and how fast the team answered.
 
 Every query reads only what a ticket keeps after retention has purged it (category, channel,
-status and its timestamps), and each reads one of the indexes migration 0016 adds (the
-README's Reports section has what they cost at a million tickets).
+status and its timestamps). Counts over the period come from the daily roll-ups (rollups.py);
+the rest each read one of the indexes of migrations 0016 and 0018 (the README's Reports
+section has what they cost at a million tickets).
 """
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from sqlalchemy import and_, case, func, select
 
 from ..database import db, utcnow
 from ..models import Category, Status, Ticket
+from . import rollups
 from .charts import Chart, Series
 from .period import Filters
 from .sql import local_bucket, percentile, seconds_between
@@ -50,29 +52,30 @@ def hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / HOUR, 1)
 
 
-def _counts(filters: Filters, column, unit: str, by_category: bool = False) -> dict:
-    """{(bucket, category_id) or bucket: count} of tickets whose `column` falls in the period."""
-    bucket = local_bucket(column, filters.period.zone, unit)
-    keys = [bucket, Ticket.category_id] if by_category else [bucket]
-    query = select(*keys, func.count()).where(*ticket_conditions(filters, column)).group_by(*keys)
-    return {
-        (tuple(row[:-1]) if by_category else row[0]): row[-1] for row in db.session.execute(query)
-    }
+def _by_bucket(counts: dict, unit: str) -> dict:
+    """Roll-up sums keyed by (day, ...) regrouped by the chart's bucket: the day itself, or
+    the Monday of its week."""
+    grouped: dict = {}
+    for (day, *rest), count in counts.items():
+        bucket = day if unit == "day" else day - timedelta(days=day.weekday())
+        key = (bucket, *rest) if rest else bucket
+        grouped[key] = grouped.get(key, 0) + count
+    return grouped
 
 
 def volume(filters: Filters) -> list[Chart]:
     """Reports received, stacked by category; and received, solved, closed side by side."""
     unit, buckets = filters.period.unit, filters.period.buckets()
     labels = [day.isoformat() for day in buckets]
-    received = _counts(filters, Ticket.created_at, unit, by_category=True)
+    received = _by_bucket(rollups.sums(filters, "received", "day", "category_id"), unit)
     shown = [c for c in categories() if any(key[1] == c.id for key in received)]
     stacked = [
         Series(category.name, [received.get((day, category.id), 0) for day in buckets])
         for category in shown
     ]
     totals = [sum(series.values[i] for series in stacked) for i in range(len(buckets))]
-    solved = _counts(filters, Ticket.solved_at, unit)
-    closed = _counts(filters, Ticket.closed_at, unit)
+    solved = _by_bucket(rollups.sums(filters, "solved", "day"), unit)
+    closed = _by_bucket(rollups.sums(filters, "closed", "day"), unit)
     across = "Day" if unit == "day" else "Week (from Monday)"
     return [
         Chart(

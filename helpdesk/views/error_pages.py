@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..database import db
 from ..extensions import login_manager
+from ..reports import RollupsStale
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,11 @@ def register_error_pages(app: Flask) -> None:
             raise error
         log.error("no room to store files for %s %s: %s", request.method, request.path, error)
         return error_response(507, "Insufficient Storage", EXPLANATIONS[507])
+
+    @app.errorhandler(RollupsStale)
+    def rollups_stale(error: RollupsStale):
+        log.error("reports refused: %s", error)
+        return error_response(503, "Reports need recounting", str(error))
 
     @app.errorhandler(500)  # unhandled exceptions land here; Flask has logged them already
     def internal_error(error: InternalServerError):
