@@ -466,13 +466,9 @@ def check_reports() -> None:
     stored, counted = rollups.stored(), rollups.recount(zone)
     keys = sorted(stored.keys() | counted.keys(), key=str)
     differing = [key for key in keys if stored[key] != counted[key]]
-    for measure, day, category_id, source, action_id, policy_id in differing[:20]:
-        key = (measure, day, category_id, source, action_id, policy_id)
-        click.echo(
-            f"{measure} on {day} (category {category_id}, {source}, action {action_id}, "
-            f"policy {policy_id}): stored {stored[key]}, counted {counted[key]}",
-            err=True,
-        )
+    for key in differing[:20]:
+        where = ", ".join(f"{name} {value}" for name, value in zip(rollups.KEY, key, strict=True))
+        click.echo(f"{where}: stored {stored[key]}, counted {counted[key]}", err=True)
     if differing:
         click.echo(f"{len(differing)} daily counts differ: run `flask reports rebuild`.", err=True)
         sys.exit(1)

@@ -381,8 +381,9 @@ class Decision(db.Model):
 
 class ReportCount(db.Model):
     """A daily roll-up for the reports page (helpdesk.reports.rollups): how many tickets of a
-    category and channel were received, solved or closed on a day of the desk's time zone, and
-    how many decisions of an action and policy were recorded on it. Kept up to date in the
+    category and channel were received, solved or closed on a day of the desk's time zone, how
+    many decisions of an action and policy an agent recorded on it, and how many public
+    replies an agent wrote. Kept up to date in the
     transaction of every change that moves a count; `flask reports rebuild` recounts them."""
 
     __tablename__ = "report_counts"
@@ -394,6 +395,8 @@ class ReportCount(db.Model):
     # A decision's action and policy; 0 for the ticket measures, policy 0 for "no violation".
     action_id: Mapped[int] = mapped_column(primary_key=True, default=0)
     policy_id: Mapped[int] = mapped_column(primary_key=True, default=0)
+    # The agent who decided or replied; 0 for the ticket measures.
+    agent_id: Mapped[int] = mapped_column(primary_key=True, default=0)
     count: Mapped[int]
 
 

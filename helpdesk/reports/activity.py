@@ -9,13 +9,10 @@ from ..database import db
 from ..models import (
     Article,
     ArticleVote,
-    Decision,
     DecisionAction,
     InboundMail,
     InboundOutcome,
     MailStatus,
-    Message,
-    MessageKind,
     OutboundMail,
     SuggestionOpen,
     Ticket,
@@ -41,14 +38,6 @@ TOP_ARTICLES = 10
 
 def _period(filters: Filters, column) -> list:
     return [column >= filters.period.start, column < filters.period.end]
-
-
-def _on_tickets(query, filters: Filters, ticket_id):
-    """Narrow a query on another table to the filtered tickets (a join only when needed)."""
-    conditions = ticket_conditions(filters)
-    if not conditions:
-        return query
-    return query.join(Ticket, Ticket.id == ticket_id).where(*conditions)
 
 
 def decision_counts(filters: Filters) -> list[Chart]:
@@ -141,28 +130,8 @@ def agents(filters: Filters) -> Chart:
             .group_by(Ticket.assignee_id)
         ).all()
     )
-    replies = dict(
-        db.session.execute(
-            _on_tickets(
-                select(Message.author_id, func.count())
-                .where(Message.kind == MessageKind.REPLY, *_period(filters, Message.created_at))
-                .group_by(Message.author_id),
-                filters,
-                Message.ticket_id,
-            )
-        ).all()
-    )
-    decided = dict(
-        db.session.execute(
-            _on_tickets(
-                select(Decision.agent_id, func.count())
-                .where(*_period(filters, Decision.created_at))
-                .group_by(Decision.agent_id),
-                filters,
-                Decision.ticket_id,
-            )
-        ).all()
-    )
+    replies = {key[0]: n for key, n in rollups.sums(filters, rollups.REPLIED, "agent_id").items()}
+    decided = {key[0]: n for key, n in rollups.sums(filters, rollups.DECIDED, "agent_id").items()}
     waited = seconds_between(Ticket.first_response_at, Ticket.created_at)
     medians = dict(
         db.session.execute(

@@ -1,13 +1,14 @@
 """Daily roll-ups: the counts the reports page sums instead of reading a million tickets.
 
 report_counts holds, per day of the desk's time zone, category and channel, how many tickets
-were received, solved and closed, and how many decisions of each action and policy were
-recorded. They are kept in the transaction that moves them: after every flush, the tickets and
-decisions it inserted, changed or deleted are turned into +1/-1 on their rows (one upsert per
-row touched). Whatever path changed a ticket through the session (a form, the API, intake,
-the seed, retention), the count follows. Writes that bypass the session, like a bulk load,
-call rebuild() afterwards; so does a change of HELPDESK_TIME_ZONE (`flask reports rebuild`),
-because a day is a day in one zone: until then the reports refuse to mix two zones' days.
+were received, solved and closed, how many decisions of each action and policy each agent
+recorded, and how many public replies each agent wrote. They are kept in the transaction that
+moves them: after every flush, the tickets, decisions and replies it inserted, changed or
+deleted are turned into +1/-1 on their rows (one upsert for the rows touched). Whatever path
+changed a ticket through the session (a form, the API, intake, the seed, retention), the count
+follows. Writes that bypass the session, like a bulk load, call rebuild() afterwards; so does
+a change of HELPDESK_TIME_ZONE (`flask reports rebuild`), because a day is a day in one zone:
+until then the reports refuse to mix two zones' days.
 """
 
 from collections import Counter
@@ -20,18 +21,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..database import db
-from ..models import Decision, ReportCount, ReportRollupState, Ticket
+from ..models import Decision, Message, MessageKind, ReportCount, ReportRollupState, Ticket
 from .period import Filters
 from .sql import local_bucket
 
-# The ticket timestamps counted, by measure; decisions are counted as "decided".
+# The ticket timestamps counted, by measure.
 TICKET_MEASURES = {"received": "created_at", "solved": "solved_at", "closed": "closed_at"}
 DECIDED = "decided"
+REPLIED = "replied"  # public replies, by the agent who wrote them
 NO_POLICY = 0  # a decision that found no violation
-KEY = ("measure", "day", "category_id", "source", "action_id", "policy_id")
+KEY = ("measure", "day", "category_id", "source", "action_id", "policy_id", "agent_id")
 INSERT_BATCH = 5_000
 
-Key = tuple[str, date, int, str, int, int]
+Key = tuple[str, date, int, str, int, int, int]
 
 
 class RollupsStale(Exception):
@@ -42,22 +44,25 @@ def _day(moment: datetime, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
-def _ticket_keys(stamps: dict[str, datetime | None], category_id, source, zone) -> list[Key]:
-    return [
-        (measure, _day(moment, zone), category_id, str(source), 0, 0)
-        for measure, moment in stamps.items()
-        if moment is not None
-    ]
-
-
-def _decision_key(decision: Decision, category_id: int, source, zone: str, read=getattr) -> Key:
-    day = _day(read(decision, "created_at"), zone)
-    policy = read(decision, "policy_id")
+def _row_key(row: "Decision | Message", category_id: int, source, zone: str, read=getattr) -> Key:
+    """The roll-up row a decision, or a public reply, counts in, under its ticket's category."""
+    day = _day(read(row, "created_at"), zone)
+    if isinstance(row, Message):
+        return (REPLIED, day, category_id, str(source), 0, 0, read(row, "author_id"))
+    policy = read(row, "policy_id")
     policy = NO_POLICY if policy is None else policy
-    return (DECIDED, day, category_id, str(source), read(decision, "action_id"), policy)
+    action, agent = read(row, "action_id"), read(row, "agent_id")
+    return (DECIDED, day, category_id, str(source), action, policy, agent)
 
 
-def _before(row: Ticket | Decision, attribute: str):
+def _counted(row) -> bool:
+    """Decisions, and public replies an agent wrote (not the copies a merge carries over)."""
+    if isinstance(row, Message):
+        return row.kind is MessageKind.REPLY and row.merged_from_id is None
+    return isinstance(row, Decision)
+
+
+def _before(row: "Ticket | Decision", attribute: str):
     """The attribute's value before this flush (its current value when unchanged). The counted
     columns keep active history, so a changed value's old one is always known."""
     history = inspect(row).attrs[attribute].history
@@ -66,12 +71,14 @@ def _before(row: Ticket | Decision, attribute: str):
     return history.unchanged[0] if history.unchanged else None
 
 
-def _stamps(ticket: Ticket, read) -> dict[str, datetime | None]:
-    return {measure: read(ticket, column) for measure, column in TICKET_MEASURES.items()}
-
-
-def _now_counted(ticket: Ticket, zone: str) -> list[Key]:
-    return _ticket_keys(_stamps(ticket, getattr), ticket.category_id, ticket.source, zone)
+def _ticket_rows(ticket: Ticket, zone: str, read) -> list[Key]:
+    """The ticket's own rows: received, solved, closed."""
+    category_id = _old_category_id(ticket) if read is _before else ticket.category_id
+    return [
+        (measure, _day(moment, zone), category_id, str(ticket.source), 0, 0, 0)
+        for measure, column in TICKET_MEASURES.items()
+        if (moment := read(ticket, column)) is not None
+    ]
 
 
 def _old_category_id(ticket: Ticket) -> int | None:
@@ -79,53 +86,45 @@ def _old_category_id(ticket: Ticket) -> int | None:
     return moved[0].id if moved and moved[0] is not None else _before(ticket, "category_id")
 
 
-def _ticket_change(session: Session, ticket: Ticket, zone: str, added: set) -> Counter:
-    """-1 on the rows a changed ticket was counted in before the flush, +1 on its rows now;
-    when its category changed, its decisions move along."""
+def _recategorised(session: Session, ticket: Ticket, zone: str, added: set) -> Counter:
+    """A ticket's decisions and replies move with it to its new category."""
     delta = Counter()
-    old_category = _old_category_id(ticket)
-    old = _ticket_keys(_stamps(ticket, _before), old_category, ticket.source, zone)
-    delta.update(_now_counted(ticket, zone))
-    delta.subtract(old)
-    if old_category != ticket.category_id:
-        decisions = session.scalars(
-            select(Decision)
-            .where(Decision.ticket_id == ticket.id)
-            .execution_options(autoflush=False)
-        )
-        for decision in decisions:
-            if decision not in added:  # counted under the new category already
-                delta[_decision_key(decision, ticket.category_id, ticket.source, zone)] += 1
-                delta[_decision_key(decision, old_category, ticket.source, zone)] -= 1
+    old, new, source = _old_category_id(ticket), ticket.category_id, ticket.source
+    rows = [
+        *session.scalars(select(Decision).where(Decision.ticket_id == ticket.id)),
+        *session.scalars(select(Message).where(Message.ticket_id == ticket.id)),
+    ]
+    for row in rows:
+        if _counted(row) and row not in added:  # the added are counted in the new one already
+            delta[_row_key(row, new, source, zone)] += 1
+            delta[_row_key(row, old, source, zone)] -= 1
     return delta
 
 
 def changes(session: Session, zone: str) -> Counter:
     """What this flush moves: {key: +n or -n}."""
     delta = Counter()
-    for ticket in (o for o in session.new if isinstance(o, Ticket)):
-        delta.update(
-            _ticket_keys(_stamps(ticket, getattr), ticket.category_id, ticket.source, zone)
-        )
-    added = {o for o in session.new if isinstance(o, Decision)}
-    for decision in added:
-        delta[
-            _decision_key(decision, decision.ticket.category_id, decision.ticket.source, zone)
-        ] += 1
-    for ticket in (o for o in session.dirty if isinstance(o, Ticket)):
-        delta.update(_ticket_change(session, ticket, zone, added))
-    for decision in (o for o in session.dirty if isinstance(o, Decision)):
-        ticket = decision.ticket
-        delta[_decision_key(decision, ticket.category_id, ticket.source, zone)] += 1
-        delta[_decision_key(decision, ticket.category_id, ticket.source, zone, _before)] -= 1
-    for gone in session.deleted:
-        if isinstance(gone, Ticket):
-            delta.subtract(
-                _ticket_keys(_stamps(gone, _before), _old_category_id(gone), gone.source, zone)
-            )
-        elif isinstance(gone, Decision):
-            ticket = gone.ticket
-            delta[_decision_key(gone, ticket.category_id, ticket.source, zone)] -= 1
+    added = {row for row in session.new if _counted(row)}
+    for row in session.new:
+        if isinstance(row, Ticket):
+            delta.update(_ticket_rows(row, zone, getattr))
+    for row in added:
+        delta[_row_key(row, row.ticket.category_id, row.ticket.source, zone)] += 1
+    for row in session.dirty:
+        if isinstance(row, Ticket):
+            delta.update(_ticket_rows(row, zone, getattr))
+            delta.subtract(_ticket_rows(row, zone, _before))
+            if _old_category_id(row) != row.category_id:
+                delta.update(_recategorised(session, row, zone, added))
+        elif isinstance(row, Decision):
+            ticket = row.ticket
+            delta[_row_key(row, ticket.category_id, ticket.source, zone)] += 1
+            delta[_row_key(row, ticket.category_id, ticket.source, zone, _before)] -= 1
+    for row in session.deleted:
+        if isinstance(row, Ticket):
+            delta.subtract(_ticket_rows(row, zone, _before))
+        elif _counted(row):
+            delta[_row_key(row, row.ticket.category_id, row.ticket.source, zone)] -= 1
     return Counter({key: n for key, n in delta.items() if n})
 
 
@@ -149,27 +148,41 @@ def _count_flush(session: Session, _context) -> None:
 
 
 def recount(zone: str) -> Counter:
-    """Every roll-up row counted afresh from the tickets and decisions: {key: count}."""
+    """Every roll-up row counted afresh from the tickets, decisions and replies: {key: count}."""
     counted = Counter()
     for measure, column_name in TICKET_MEASURES.items():
         column = getattr(Ticket, column_name)
-        day = local_bucket(column, zone, "day")
-        query = (
-            select(day, Ticket.category_id, Ticket.source, func.count())
-            .where(column.is_not(None))
-            .group_by(day, Ticket.category_id, Ticket.source)
-        )
-        for day_, category_id, source, count in db.session.execute(query):
-            counted[(measure, day_, category_id, str(source), 0, 0)] = count
-    day = local_bucket(Decision.created_at, zone, "day")
+        keys = [local_bucket(column, zone, "day"), Ticket.category_id, Ticket.source]
+        query = select(*keys, func.count()).where(column.is_not(None)).group_by(*keys)
+        for day, category_id, source, count in db.session.execute(query):
+            counted[(measure, day, category_id, str(source), 0, 0, 0)] = count
     policy = func.coalesce(Decision.policy_id, NO_POLICY)
+    keys = [
+        local_bucket(Decision.created_at, zone, "day"),
+        Ticket.category_id,
+        Ticket.source,
+        Decision.action_id,
+        policy,
+        Decision.agent_id,
+    ]
+    query = select(*keys, func.count()).join(Ticket, Ticket.id == Decision.ticket_id)
+    for day, category_id, source, action, policy_id, agent, count in db.session.execute(
+        query.group_by(*keys)
+    ):
+        counted[(DECIDED, day, category_id, str(source), action, policy_id, agent)] = count
+    keys = [
+        local_bucket(Message.created_at, zone, "day"),
+        Ticket.category_id,
+        Ticket.source,
+        Message.author_id,
+    ]
     query = (
-        select(day, Ticket.category_id, Ticket.source, Decision.action_id, policy, func.count())
-        .join(Ticket, Ticket.id == Decision.ticket_id)
-        .group_by(day, Ticket.category_id, Ticket.source, Decision.action_id, policy)
+        select(*keys, func.count())
+        .join(Ticket, Ticket.id == Message.ticket_id)
+        .where(Message.kind == MessageKind.REPLY, Message.merged_from_id.is_(None))
     )
-    for day_, category_id, source, action_id, policy_id, count in db.session.execute(query):
-        counted[(DECIDED, day_, category_id, str(source), action_id, policy_id)] = count
+    for day, category_id, source, author, count in db.session.execute(query.group_by(*keys)):
+        counted[(REPLIED, day, category_id, str(source), 0, 0, author)] = count
     return counted
 
 

@@ -1,6 +1,6 @@
 """Daily roll-ups for the reports page, and each ticket's first decision time.
 
-report_counts is filled here from the tickets and decisions, by day of the desk's time zone
+report_counts is filled here from the tickets, decisions and public replies, by day of the desk's time zone
 (HELPDESK_TIME_ZONE, recorded in report_rollup_state); the app keeps it from then on
 (helpdesk.reports.rollups). tickets.first_decision_at is filled from the decisions.
 
@@ -33,19 +33,29 @@ def _fill_counts(zone: str) -> None:
         day = _local_day(f"t.{column}", zone)
         op.execute(
             "INSERT INTO report_counts "
-            "(measure, day, category_id, source, action_id, policy_id, count) "
-            f"SELECT '{measure}', {day}, t.category_id, t.source, 0, 0, count(*) "
+            "(measure, day, category_id, source, action_id, policy_id, agent_id, count) "
+            f"SELECT '{measure}', {day}, t.category_id, t.source, 0, 0, 0, count(*) "
             f"FROM tickets t WHERE t.{column} IS NOT NULL "
             f"GROUP BY {day}, t.category_id, t.source"
         )
     day = _local_day("d.created_at", zone)
     op.execute(
         "INSERT INTO report_counts "
-        "(measure, day, category_id, source, action_id, policy_id, count) "
+        "(measure, day, category_id, source, action_id, policy_id, agent_id, count) "
         f"SELECT 'decided', {day}, t.category_id, t.source, d.action_id, "
-        "coalesce(d.policy_id, 0), count(*) "
+        "coalesce(d.policy_id, 0), d.agent_id, count(*) "
         "FROM decisions d JOIN tickets t ON t.id = d.ticket_id "
-        f"GROUP BY {day}, t.category_id, t.source, d.action_id, coalesce(d.policy_id, 0)"
+        f"GROUP BY {day}, t.category_id, t.source, d.action_id, coalesce(d.policy_id, 0), "
+        "d.agent_id"
+    )
+    day = _local_day("m.created_at", zone)
+    op.execute(
+        "INSERT INTO report_counts "
+        "(measure, day, category_id, source, action_id, policy_id, agent_id, count) "
+        f"SELECT 'replied', {day}, t.category_id, t.source, 0, 0, m.author_id, count(*) "
+        "FROM messages m JOIN tickets t ON t.id = m.ticket_id "
+        "WHERE m.kind = 'reply' AND m.merged_from_id IS NULL "
+        f"GROUP BY {day}, t.category_id, t.source, m.author_id"
     )
 
 
@@ -58,6 +68,7 @@ def upgrade():
         sa.Column("source", sa.String(16), nullable=False),
         sa.Column("action_id", sa.Integer(), nullable=False),
         sa.Column("policy_id", sa.Integer(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
             "measure",
@@ -66,6 +77,7 @@ def upgrade():
             "source",
             "action_id",
             "policy_id",
+            "agent_id",
             name=op.f("pk_report_counts"),
         ),
     )
