@@ -38,7 +38,7 @@ def reported_case(app):
         banned = db.session.scalar(select(DecisionAction).where(DecisionAction.slug == "banned"))
         fraud = db.session.scalar(select(Category).where(Category.slug == "fraud"))
         decision = decisions.record(agent, mail, policy=fraud, action=banned, reason="Clear scam")
-        decision.created_at = DAY + timedelta(hours=5)
+        decision.created_at = mail.first_decision_at = DAY + timedelta(hours=5)
         db.session.commit()
         return [
             reporter.email,
