@@ -65,6 +65,7 @@ class _Language:
     state: re.Pattern
     auxiliary_before: re.Pattern
     refs: re.Pattern
+    triggers: re.Pattern  # any enforcement word: a sentence without one states no outcome
     preposition_before: re.Pattern
     connector: re.Pattern
     reporter_acts_before: re.Pattern
@@ -122,6 +123,8 @@ def _disclosure(
     """The sentence at `span` of the folded text, if it states an outcome in `language`."""
     start, end = span
     sentence = folded[start:end]
+    if not language.triggers.search(sentence):
+        return None
     exempt = _exempt(language, sentence)
     refs = _refs(language, sentence, start, reading, original)
     inherited = None
@@ -307,6 +310,12 @@ def _compile(code: str, words: dict) -> _Language:
             _words(words["auxiliaries"]) + rf"(?:\s+\S+){{0,{words['gap']}}}\s*$"
         ),
         refs=re.compile(refs),
+        triggers=re.compile(
+            "|".join(
+                _words(words[kind])
+                for kind in ("participles", "verbs", "we_verbs", "nouns", "states")
+            )
+        ),
         preposition_before=re.compile(_words(words["prepositions"]) + r"\s+$"),
         connector=re.compile(_words(words["connectors"])),
         reporter_acts_before=re.compile(_words(words["reporter_acts"]) + r"(?:\s+\S+){0,3}\s*$"),
