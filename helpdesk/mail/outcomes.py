@@ -79,6 +79,8 @@ def disclosures(text: str, *, html_part: bool = False) -> list[Disclosure]:
     folded = reading.text.replace("\u2019", "'").replace("\u2018", "'")
     found = []
     for sentence in _SENTENCE.finditer(folded):
+        if not _any_trigger().search(sentence.group()):
+            continue
         for language in _languages():
             if hit := _disclosure(language, folded, sentence.span(), reading, text):
                 found.append(hit)
@@ -296,6 +298,18 @@ def _languages() -> tuple[_Language, ...]:
     return tuple(_compile(code, words) for code, words in LANGUAGES.items())
 
 
+@cache
+def _any_trigger() -> re.Pattern:
+    """An enforcement word of any language the guard reads."""
+    return re.compile(_words("|".join(_trigger_words(words) for words in LANGUAGES.values())))
+
+
+def _trigger_words(words: dict) -> str:
+    """Every word a language's enforcement statements turn on, as one regular expression."""
+    kinds = ("participles", "verbs", "we_verbs", "nouns", "states")
+    return "|".join(f"(?:{words[kind]})" for kind in kinds)
+
+
 def _compile(code: str, words: dict) -> _Language:
     refs = "|".join(f"(?P<{kind}>{_words(words[kind])})" for kind in _CLASSES)
     return _Language(
@@ -310,12 +324,7 @@ def _compile(code: str, words: dict) -> _Language:
             _words(words["auxiliaries"]) + rf"(?:\s+\S+){{0,{words['gap']}}}\s*$"
         ),
         refs=re.compile(refs),
-        triggers=re.compile(
-            "|".join(
-                _words(words[kind])
-                for kind in ("participles", "verbs", "we_verbs", "nouns", "states")
-            )
-        ),
+        triggers=re.compile(_words(_trigger_words(words))),
         preposition_before=re.compile(_words(words["prepositions"]) + r"\s+$"),
         connector=re.compile(_words(words["connectors"])),
         reporter_acts_before=re.compile(_words(words["reporter_acts"]) + r"(?:\s+\S+){0,3}\s*$"),
