@@ -51,6 +51,7 @@ from .common import (
 
 SUPPORT = "support@helpdesk.example"
 DOMAIN = "helpdesk.example"
+AUTHSERV_ID = f"mx.{DOMAIN}"  # our receiving server, which records DMARC passes
 TICKETS = 200
 STRANGERS = 1_500
 LARGE_MESSAGE_BYTES = 20_000_000
@@ -96,6 +97,7 @@ def main() -> None:
             "SECRET_KEY": secrets.token_hex(16),
             "HELPDESK_ATTACHMENT_DIR": f"{scratch}/attachments",
             "HELPDESK_SUPPORT_ADDRESS": SUPPORT,
+            "HELPDESK_AUTHSERV_ID": AUTHSERV_ID,
             # Room for the 20 MB message; the same in every run, so the baseline compares.
             "HELPDESK_INTAKE_MAX_MESSAGE_BYTES": str(64 * 1024 * 1024),
             "HELPDESK_MAX_ATTACHMENT_BYTES": str(64 * 1024 * 1024),
@@ -231,13 +233,16 @@ def _latin1(text: str) -> bool:
 
 def reply(rng: random.Random, ticket: dict, secret: str) -> bytes:
     """The reporter answers our acknowledgment: to the ticket's signed reply address, or to
-    the support address with In-Reply-To naming the acknowledgment; quoting it below."""
+    the support address with In-Reply-To naming the acknowledgment and the DMARC pass our
+    receiving server recorded (without either, it would be a new report); quoting it below."""
     sender = Address("", addr_spec=ticket["reporter"])
-    if rng.random() < 0.5:
-        to = signing.reply_address(SUPPORT, DOMAIN, ticket["reference"], secret)
-    else:
-        to = SUPPORT
+    signed = rng.random() < 0.5
+    to = signing.reply_address(SUPPORT, DOMAIN, ticket["reference"], secret) if signed else SUPPORT
     message = _message(rng, sender, to, "Re: We received your report")
+    if not signed:
+        message["Authentication-Results"] = (
+            f"{AUTHSERV_ID}; dmarc=pass (p=reject dis=none) header.from={sender.domain}"
+        )
     message["In-Reply-To"] = ticket["acknowledgment"]
     message["References"] = ticket["acknowledgment"]
     message.set_content(

@@ -154,6 +154,7 @@ def open_ticket(
         submission_fingerprint=fingerprint,
         linked_ticket=follows_up,
         answers=answered,
+        messages=[],  # known to be none: the guard reads them without a query
     )
     _insert_with_fresh_reference(ticket)
     _add_message(ticket, reporter, MessageKind.REPORTER, description, source, stored_files)

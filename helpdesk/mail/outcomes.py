@@ -65,6 +65,7 @@ class _Language:
     state: re.Pattern
     auxiliary_before: re.Pattern
     refs: re.Pattern
+    triggers: re.Pattern  # any enforcement word: a sentence without one states no outcome
     preposition_before: re.Pattern
     connector: re.Pattern
     reporter_acts_before: re.Pattern
@@ -78,6 +79,8 @@ def disclosures(text: str, *, html_part: bool = False) -> list[Disclosure]:
     folded = reading.text.replace("\u2019", "'").replace("\u2018", "'")
     found = []
     for sentence in _SENTENCE.finditer(folded):
+        if not _any_trigger().search(sentence.group()):
+            continue
         for language in _languages():
             if hit := _disclosure(language, folded, sentence.span(), reading, text):
                 found.append(hit)
@@ -122,6 +125,8 @@ def _disclosure(
     """The sentence at `span` of the folded text, if it states an outcome in `language`."""
     start, end = span
     sentence = folded[start:end]
+    if not language.triggers.search(sentence):
+        return None
     exempt = _exempt(language, sentence)
     refs = _refs(language, sentence, start, reading, original)
     inherited = None
@@ -293,6 +298,18 @@ def _languages() -> tuple[_Language, ...]:
     return tuple(_compile(code, words) for code, words in LANGUAGES.items())
 
 
+@cache
+def _any_trigger() -> re.Pattern:
+    """An enforcement word of any language the guard reads."""
+    return re.compile(_words("|".join(_trigger_words(words) for words in LANGUAGES.values())))
+
+
+def _trigger_words(words: dict) -> str:
+    """Every word a language's enforcement statements turn on, as one regular expression."""
+    kinds = ("participles", "verbs", "we_verbs", "nouns", "states")
+    return "|".join(f"(?:{words[kind]})" for kind in kinds)
+
+
 def _compile(code: str, words: dict) -> _Language:
     refs = "|".join(f"(?P<{kind}>{_words(words[kind])})" for kind in _CLASSES)
     return _Language(
@@ -307,6 +324,7 @@ def _compile(code: str, words: dict) -> _Language:
             _words(words["auxiliaries"]) + rf"(?:\s+\S+){{0,{words['gap']}}}\s*$"
         ),
         refs=re.compile(refs),
+        triggers=re.compile(_words(_trigger_words(words))),
         preposition_before=re.compile(_words(words["prepositions"]) + r"\s+$"),
         connector=re.compile(_words(words["connectors"])),
         reporter_acts_before=re.compile(_words(words["reporter_acts"]) + r"(?:\s+\S+){0,3}\s*$"),

@@ -17,7 +17,7 @@ spelled_in() finds a name in a reading whatever separates its letters: "Jane Doe
 import html
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
@@ -56,23 +56,22 @@ def read(text: str, *, html_part: bool = False, skeleton: bool = True) -> Readin
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for piece, start, end in _decoded(text, _ESCAPE_OR_TAG if html_part else _ESCAPE):
-        for ch in piece:
-            for out in _folded(ch, skeleton):
-                if out in " \n" and chars[-1:] in ([" "], ["\n"]):
-                    if out == "\n" and chars[-1] == " ":
-                        chars[-1] = out  # a run of whitespace with a line break is one
-                    elif out == "\n" and chars[-2:-1] != ["\n"]:
-                        _append(chars, starts, ends, out, start, end)  # a blank line
-                    continue
-                _append(chars, starts, ends, out, start, end)
+    # Bound once: this loop runs for every character of every mail the guard reads.
+    add_char, add_start, add_end = chars.append, starts.append, ends.append
+    for ch, start, end in _decoded(text, _ESCAPE_OR_TAG if html_part else _ESCAPE):
+        for out in _folded(ch, skeleton):
+            if out in " \n" and chars and chars[-1] in " \n":
+                if out == "\n" and chars[-1] == " ":
+                    chars[-1] = out  # a run of whitespace with a line break is one
+                elif out == "\n" and chars[-2:-1] != ["\n"]:
+                    add_char(out)  # a blank line
+                    add_start(start)
+                    add_end(end)
+                continue
+            add_char(out)
+            add_start(start)
+            add_end(end)
     return Reading("".join(chars), tuple(starts), tuple(ends))
-
-
-def _append(chars: list, starts: list, ends: list, out: str, start: int, end: int) -> None:
-    chars.append(out)
-    starts.append(start)
-    ends.append(end)
 
 
 def normalise(text: str) -> str:
@@ -97,10 +96,12 @@ def spelled_in(reading: Reading, name: str) -> Iterator[tuple[int, int]]:
         yield match.span()
 
 
-def _decoded(text: str, escape: re.Pattern) -> Iterator[tuple[str, int, int]]:
+def _decoded(text: str, escape: re.Pattern) -> Iterable[tuple[str, int, int]]:
     """The text's characters, escapes decoded, each with the span in `text` it comes from.
     Decoding repeats while it uncovers escapes ("%26%2395%3B" is "&#95;", which is "_");
     tags (HTML parts) are read as a space in the text as written only."""
+    if escape.search(text) is None:  # most text: each character is itself
+        return zip(text, range(len(text)), range(1, len(text) + 1), strict=True)
     chars = list(text)
     spans = [(index, index + 1) for index in range(len(text))]
     for _ in range(_DECODE_ROUNDS):
@@ -121,8 +122,7 @@ def _decoded(text: str, escape: re.Pattern) -> Iterator[tuple[str, int, int]]:
         chars = decoded_chars + chars[position:]
         spans = decoded_spans + spans[position:]
         escape = _ESCAPE
-    for ch, (start, end) in zip(chars, spans, strict=True):
-        yield ch, start, end
+    return ((ch, start, end) for ch, (start, end) in zip(chars, spans, strict=True))
 
 
 def _decode(token: str) -> str:

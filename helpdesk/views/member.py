@@ -98,10 +98,11 @@ def new_ticket():
                 submission_key=form.submission_key.data or None,
                 follows_up=ticket_lookup.reporter_ticket(current_user, form.follows_up.data or ""),
             )
+            reference = ticket.reference  # read after the commit, it would be a query
             # Suggested articles opened in this session did not answer the question after all.
             articles.record_report(session.get(articles.SESSION_KEY))
         if done.ok:
-            return _received(ticket.reference)
+            return _received(reference)
         if isinstance(done.refusal, DuplicateSubmission):  # a double click, or a retry
             return _received(done.refusal.reference)
         if isinstance(done.refusal, InvalidInput):
