@@ -264,11 +264,12 @@ class Message(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind))
+    # Replies are counted in report_counts: old values are kept on change (active_history).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), active_history=True)
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind), active_history=True)
     origin: Mapped[Source] = mapped_column(_enum(Source), default=Source.WEB)
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, active_history=True)
     # The Message-ID this message carries in mail, so that mail about the ticket threads: an
     # inbound mail's own, or one we make (for a web report when it is acknowledged, for an
     # agent's reply when it is mailed). See helpdesk.mail.outbox.

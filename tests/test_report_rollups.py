@@ -6,13 +6,13 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from helpdesk import decisions, retention, tickets, workflow
 from helpdesk.categories import active_category_by_slug
 from helpdesk.database import db, utcnow
 from helpdesk.errors import DomainError
-from helpdesk.models import Category, DecisionAction, Role, Source, Status, Ticket, User
+from helpdesk.models import Category, Decision, DecisionAction, Role, Source, Status, Ticket, User
 from helpdesk.reports import rollups
 
 from .factories import make_ticket, make_user
@@ -48,6 +48,7 @@ def _step(rng, agent, categories, actions) -> None:
     ticket = rng.choice(everything)
     change = rng.choice(
         ["report", "reply", "solve", "reopen", "close", "category", "decide", "merge", "purge"]
+        + ["backdate"]
     )
     try:
         if change == "report":
@@ -66,6 +67,10 @@ def _step(rng, agent, categories, actions) -> None:
             )
         elif change == "merge":
             tickets.merge(agent, ticket, rng.choice(everything))
+        elif change == "backdate":  # as the demo seed tells a ticket's story over days
+            decided = db.session.scalars(select(Decision).where(Decision.ticket_id == ticket.id))
+            for row in [*ticket.messages[-2:], *decided]:
+                row.created_at -= timedelta(hours=rng.randrange(1, 72))
         elif ticket.status is Status.CLOSED and ticket.purged_at is None:
             retention.purge_ticket(ticket)
         db.session.commit()
@@ -137,3 +142,19 @@ def test_after_a_time_zone_change_reports_wait_for_a_recount(app, client, login_
     page = client.get("/agent/reports")
     assert page.status_code == 200
     assert "America/New_York" in page.get_data(as_text=True)
+
+
+def test_the_demo_seed_leaves_counts_that_agree_with_a_recount(app, runner):
+    """The seed backdates each ticket's story (replies, decisions, solving) after telling it."""
+    seeded = runner.invoke(args=["seed", "demo"])
+    assert seeded.exit_code == 0, seeded.output
+    checked = runner.invoke(args=["reports", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert "daily counts agree with a recount" in checked.output
+    with app.app_context():
+        first = select(Decision.ticket_id, func.min(Decision.created_at))
+        stamped = select(Ticket.id, Ticket.first_decision_at).where(
+            Ticket.first_decision_at.is_not(None)
+        )
+        firsts = dict(db.session.execute(first.group_by(Decision.ticket_id)).all())
+        assert firsts and dict(db.session.execute(stamped).all()) == firsts

@@ -44,25 +44,29 @@ def _day(moment: datetime, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
-def _row_key(row: "Decision | Message", category_id: int, source, zone: str, read=getattr) -> Key:
-    """The roll-up row a decision, or a public reply, counts in, under its ticket's category."""
+def _row_key(row: Decision | Message, category_id, source, zone: str, read=getattr) -> Key | None:
+    """The roll-up row a decision, or a public reply an agent wrote, counts in under its
+    ticket's category and channel (`read` gives the values now, or before the flush); None for
+    other messages, and for the copies of replies a merge carries over."""
     day = _day(read(row, "created_at"), zone)
     if isinstance(row, Message):
-        return (REPLIED, day, category_id, str(source), 0, 0, read(row, "author_id"))
+        if read(row, "kind") is not MessageKind.REPLY or row.merged_from_id is not None:
+            return None
+        return (REPLIED, day, category_id, str(source), 0, 0, read(row, "author_id") or 0)
     policy = read(row, "policy_id")
     policy = NO_POLICY if policy is None else policy
-    action, agent = read(row, "action_id"), read(row, "agent_id")
-    return (DECIDED, day, category_id, str(source), action, policy, agent)
+    return (DECIDED, day, category_id, str(source), read(row, "action_id"), policy, row.agent_id)
 
 
-def _counted(row) -> bool:
-    """Decisions, and public replies an agent wrote (not the copies a merge carries over)."""
-    if isinstance(row, Message):
-        return row.kind is MessageKind.REPLY and row.merged_from_id is None
-    return isinstance(row, Decision)
+def _move(delta: Counter, old: Key | None, new: Key | None) -> None:
+    """Count a row out of its old key and into its new one (None: not counted there)."""
+    if old is not None:
+        delta[old] -= 1
+    if new is not None:
+        delta[new] += 1
 
 
-def _before(row: "Ticket | Decision", attribute: str):
+def _before(row: Ticket | Decision | Message, attribute: str):
     """The attribute's value before this flush (its current value when unchanged). The counted
     columns keep active history, so a changed value's old one is always known."""
     history = inspect(row).attrs[attribute].history
@@ -95,36 +99,37 @@ def _recategorised(session: Session, ticket: Ticket, zone: str, added: set) -> C
         *session.scalars(select(Message).where(Message.ticket_id == ticket.id)),
     ]
     for row in rows:
-        if _counted(row) and row not in added:  # the added are counted in the new one already
-            delta[_row_key(row, new, source, zone)] += 1
-            delta[_row_key(row, old, source, zone)] -= 1
+        if row not in added:  # the added are counted in the new category already
+            _move(delta, _row_key(row, old, source, zone), _row_key(row, new, source, zone))
     return delta
+
+
+def _counted_row(row, zone: str, read=getattr) -> Key | None:
+    return _row_key(row, row.ticket.category_id, row.ticket.source, zone, read)
 
 
 def changes(session: Session, zone: str) -> Counter:
     """What this flush moves: {key: +n or -n}."""
     delta = Counter()
-    added = {row for row in session.new if _counted(row)}
+    added = {row for row in session.new if isinstance(row, Decision | Message)}
     for row in session.new:
         if isinstance(row, Ticket):
             delta.update(_ticket_rows(row, zone, getattr))
     for row in added:
-        delta[_row_key(row, row.ticket.category_id, row.ticket.source, zone)] += 1
+        _move(delta, None, _counted_row(row, zone))
     for row in session.dirty:
         if isinstance(row, Ticket):
             delta.update(_ticket_rows(row, zone, getattr))
             delta.subtract(_ticket_rows(row, zone, _before))
             if _old_category_id(row) != row.category_id:
                 delta.update(_recategorised(session, row, zone, added))
-        elif isinstance(row, Decision):
-            ticket = row.ticket
-            delta[_row_key(row, ticket.category_id, ticket.source, zone)] += 1
-            delta[_row_key(row, ticket.category_id, ticket.source, zone, _before)] -= 1
+        elif isinstance(row, Decision | Message):
+            _move(delta, _counted_row(row, zone, _before), _counted_row(row, zone))
     for row in session.deleted:
         if isinstance(row, Ticket):
             delta.subtract(_ticket_rows(row, zone, _before))
-        elif _counted(row):
-            delta[_row_key(row, row.ticket.category_id, row.ticket.source, zone)] -= 1
+        elif isinstance(row, Decision | Message):
+            _move(delta, _counted_row(row, zone, _before), None)
     return Counter({key: n for key, n in delta.items() if n})
 
 
@@ -174,7 +179,7 @@ def recount(zone: str) -> Counter:
         local_bucket(Message.created_at, zone, "day"),
         Ticket.category_id,
         Ticket.source,
-        Message.author_id,
+        func.coalesce(Message.author_id, 0),
     ]
     query = (
         select(*keys, func.count())

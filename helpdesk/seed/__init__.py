@@ -51,8 +51,11 @@ class _Times:
     first_response: datetime | None = None
     solved: datetime | None = None
     closed: datetime | None = None
+    first_decision: datetime | None = None
 
     def record(self, step: Step, when: datetime) -> None:
+        if isinstance(step, Decide) and self.first_decision is None:
+            self.first_decision = when
         if isinstance(step, Note | Decide):  # these leave the reporter-visible activity alone
             return
         self.last_activity = when
@@ -258,6 +261,8 @@ def _apply_times(ticket: Ticket, times: _Times) -> None:
         ticket.solved_at = times.solved
     if ticket.closed_at is not None:
         ticket.closed_at = times.closed
+    if ticket.first_decision_at is not None:
+        ticket.first_decision_at = times.first_decision
 
 
 def _backdate_audit(condition, when: datetime, now: datetime) -> None:

@@ -52,10 +52,11 @@ def _fill_counts(zone: str) -> None:
     op.execute(
         "INSERT INTO report_counts "
         "(measure, day, category_id, source, action_id, policy_id, agent_id, count) "
-        f"SELECT 'replied', {day}, t.category_id, t.source, 0, 0, m.author_id, count(*) "
+        f"SELECT 'replied', {day}, t.category_id, t.source, 0, 0, coalesce(m.author_id, 0), "
+        "count(*) "
         "FROM messages m JOIN tickets t ON t.id = m.ticket_id "
         "WHERE m.kind = 'reply' AND m.merged_from_id IS NULL "
-        f"GROUP BY {day}, t.category_id, t.source, m.author_id"
+        f"GROUP BY {day}, t.category_id, t.source, coalesce(m.author_id, 0)"
     )
 
 
