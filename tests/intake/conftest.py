@@ -1,4 +1,8 @@
-"""Shared by the intake tests: small limits, and the tickets and sent mail the corpus answers."""
+"""Shared by the intake tests: small limits, the tickets and sent mail the corpus answers, and
+one mail fed to `flask mail ingest`."""
+
+import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -6,6 +10,7 @@ from sqlalchemy import select
 from helpdesk import tickets
 from helpdesk.categories import active_category_by_slug
 from helpdesk.database import db, utcnow
+from helpdesk.mail import addresses
 from helpdesk.models import Category, MailAlias, MailKind, MailStatus, OutboundMail, Status, Ticket
 
 from ..factories import make_ticket, make_user
@@ -45,6 +50,23 @@ def acknowledgment(ticket: Ticket) -> OutboundMail:
 def mark_sent(mail: OutboundMail) -> None:
     """As the outbox worker leaves a mail it delivered."""
     mail.status, mail.sent_at, mail.attempts = MailStatus.SENT, utcnow(), 1
+
+
+def ingest_file(runner, tmp_path: Path, raw: bytes) -> dict:
+    """Write one mail to a file of its own in `tmp_path`, feed it to `flask mail ingest`, and
+    return the command's result line (its log goes to stderr)."""
+    path = tmp_path / f"{len(list(tmp_path.iterdir()))}.eml"
+    path.write_bytes(raw)
+    result = runner.invoke(args=["mail", "ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    [line] = result.stdout.splitlines()
+    return json.loads(line)
+
+
+def reply_address(app, reference: str) -> str:
+    """The ticket's signed reply address, as its acknowledgment gives it."""
+    with app.app_context():
+        return addresses.reply_address(reference)
 
 
 def _world_ticket(ticket: Ticket) -> WorldTicket:

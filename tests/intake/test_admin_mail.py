@@ -1,7 +1,5 @@
 """The inbound log at /admin/inbound, the original of a mail, and the aliases at /admin/mail."""
 
-import json
-
 import pytest
 from sqlalchemy import func, select
 
@@ -10,6 +8,7 @@ from helpdesk.database import db
 from helpdesk.models import AuditEvent, InboundMail, MailAlias, Ticket
 
 from ..conftest import csrf_token, submit
+from .conftest import ingest_file
 
 REPORT = (
     b"From: Member <member@example.com>\r\n"
@@ -19,15 +18,6 @@ REPORT = (
     b"\r\n"
     b"He insulted me in the workroom chat yesterday. <script>alert(1)</script>\r\n"
 )
-
-
-def _ingest(runner, tmp_path, raw: bytes, name: str = "mail.eml") -> dict:
-    path = tmp_path / name
-    path.write_bytes(raw)
-    result = runner.invoke(args=["mail", "ingest", str(path)])
-    assert result.exit_code == 0, result.output
-    [line] = result.stdout.splitlines()  # the command's result; its log goes to stderr
-    return json.loads(line)
 
 
 def _count(app, model) -> int:
@@ -41,7 +31,7 @@ def _count(app, model) -> int:
 @pytest.mark.parametrize("role", ["member", "agent"])
 @pytest.mark.p1
 def test_admin_pages_refuse_members_and_agents(app, client, runner, tmp_path, login_as, role):
-    line = _ingest(runner, tmp_path, REPORT)
+    line = ingest_file(runner, tmp_path, REPORT)
     login_as(role)
     token = csrf_token(client, "/tickets/new")
     for url in ("/admin/inbound", f"/admin/inbound/{line['inbound_id']}", "/admin/mail"):
@@ -59,7 +49,7 @@ def test_admin_pages_refuse_members_and_agents(app, client, runner, tmp_path, lo
 
 @pytest.mark.p1
 def test_the_original_is_for_agents_only(client, runner, tmp_path, login_as):
-    line = _ingest(runner, tmp_path, REPORT)
+    line = ingest_file(runner, tmp_path, REPORT)
     url = f"/agent/mail/{line['inbound_id']}/original.eml"
     assert client.get(url).status_code == 302  # to the log-in page
     login_as("member")
@@ -67,7 +57,7 @@ def test_the_original_is_for_agents_only(client, runner, tmp_path, login_as):
 
 
 def test_an_agent_opens_the_original_from_the_ticket(client, runner, tmp_path, login_as):
-    line = _ingest(runner, tmp_path, REPORT)
+    line = ingest_file(runner, tmp_path, REPORT)
     login_as("agent")
     page = client.get(f"/agent/tickets/{line['ticket']}").get_data(as_text=True)
     url = f"/agent/mail/{line['inbound_id']}/original.eml"
@@ -83,8 +73,8 @@ def test_an_agent_opens_the_original_from_the_ticket(client, runner, tmp_path, l
 
 
 def test_the_log_lists_every_mail_with_its_outcome(client, runner, tmp_path, login_as):
-    created = _ingest(runner, tmp_path, REPORT, "1.eml")
-    duplicate = _ingest(runner, tmp_path, REPORT, "2.eml")
+    created = ingest_file(runner, tmp_path, REPORT)
+    duplicate = ingest_file(runner, tmp_path, REPORT)
     login_as("admin")
     page = client.get("/admin/inbound").get_data(as_text=True)
     assert created["ticket"] in page
@@ -97,7 +87,7 @@ def test_the_log_lists_every_mail_with_its_outcome(client, runner, tmp_path, log
 
 
 def test_the_raw_source_is_shown_as_text(client, runner, tmp_path, login_as):
-    line = _ingest(runner, tmp_path, REPORT)
+    line = ingest_file(runner, tmp_path, REPORT)
     login_as("admin")
     page = client.get(f"/admin/inbound/{line['inbound_id']}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -110,7 +100,7 @@ def test_a_quarantined_mail_is_processed_again_after_the_fix(
     app, client, runner, tmp_path, login_as
 ):
     app.config["HELPDESK_INTAKE_MAX_MESSAGE_BYTES"] = 100
-    line = _ingest(runner, tmp_path, REPORT)
+    line = ingest_file(runner, tmp_path, REPORT)
     assert line["outcome"] == "quarantined"
     assert "limit" in line["reason"]
     app.config["HELPDESK_INTAKE_MAX_MESSAGE_BYTES"] = 10_000
@@ -144,7 +134,7 @@ def test_an_alias_files_new_mail_under_its_category(app, client, runner, tmp_pat
     response = _add_alias(client, " Abuse@Helpdesk.Example ", _category_id(app, "harassment"))
     assert response.status_code == 303
     assert "abuse@helpdesk.example" in client.get("/admin/mail").get_data(as_text=True)
-    line = _ingest(runner, tmp_path, REPORT.replace(b"To: support@", b"To: abuse@"))
+    line = ingest_file(runner, tmp_path, REPORT.replace(b"To: support@", b"To: abuse@"))
     assert line["reason"] == "category harassment from abuse@helpdesk.example"
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == line["ticket"]))
@@ -247,7 +237,7 @@ def test_a_quarantined_mail_still_shows_who_sent_what(
         raise RuntimeError("a bug in routing")
 
     monkeypatch.setattr(routing, "_sender_account", broken)
-    line = _ingest(runner, tmp_path, REPORT)
+    line = ingest_file(runner, tmp_path, REPORT)
     assert line["outcome"] == "quarantined" and "RuntimeError" in line["reason"]
     login_as("admin")
     page = client.get("/admin/inbound?outcome=quarantined").get_data(as_text=True)
@@ -260,7 +250,7 @@ def test_an_inbound_log_page_costs_the_same_queries_whatever_its_length(
     def ingest_reports(first: int, count: int) -> None:
         for number in range(first, first + count):
             raw = REPORT.replace(b"report-1@", f"report-{number}@".encode())
-            _ingest(runner, tmp_path, raw, f"{number}.eml")
+            ingest_file(runner, tmp_path, raw)
 
     login_as("admin")
     ingest_reports(1, 2)
@@ -280,7 +270,7 @@ def test_only_an_admin_or_the_system_runs_a_message_through_intake_again(
     from ..factories import make_user
 
     looped = REPORT.replace(b"member@example.com", b"support@helpdesk.example")
-    line = _ingest(runner, tmp_path, looped)
+    line = ingest_file(runner, tmp_path, looped)
     assert line["outcome"] == "ignored"
     with app.app_context():
         with pytest.raises(NotAllowed):

@@ -10,7 +10,7 @@ from helpdesk.database import db
 from helpdesk.intake.mime import OverLimit, parse
 from helpdesk.models import Attachment, Ticket
 
-from .conftest import INTAKE_SETTINGS
+from .conftest import INTAKE_SETTINGS, ingest_file
 
 
 def _multipart(parts: int, *, files: bool) -> bytes:
@@ -41,14 +41,6 @@ def app(app):
     return app
 
 
-def _ingest(runner, tmp_path, raw: bytes) -> dict:
-    path = tmp_path / "mail.eml"
-    path.write_bytes(raw)
-    result = runner.invoke(args=["mail", "ingest", str(path)])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
 @pytest.mark.p6
 @pytest.mark.parametrize(
     ("files", "what", "setting"),
@@ -60,7 +52,7 @@ def _ingest(runner, tmp_path, raw: bytes) -> dict:
 def test_a_five_thousand_part_mail_is_quarantined_with_the_reason(
     app, runner, tmp_path, files, what, setting
 ):
-    line = _ingest(runner, tmp_path, _multipart(5000, files=files))
+    line = ingest_file(runner, tmp_path, _multipart(5000, files=files))
 
     limit = app.config[setting]
     assert line["outcome"] == "quarantined"
@@ -75,7 +67,7 @@ def test_more_attachments_than_the_cap_are_quarantined_and_re_run_after_raising_
     app, runner, tmp_path
 ):
     app.config["HELPDESK_INTAKE_MAX_ATTACHMENTS"] = 10
-    line = _ingest(runner, tmp_path, _multipart(11, files=True))
+    line = ingest_file(runner, tmp_path, _multipart(11, files=True))
     assert line["outcome"] == "quarantined"
     assert line["reason"] == "the message has more attachments than the 10 intake takes"
 

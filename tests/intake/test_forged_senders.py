@@ -3,8 +3,6 @@ from the reporter, proven by the ticket's signed reply address or by our receivi
 DKIM or DMARC pass. Every forgery leaves the thread as it was; what happens instead is checked,
 and agents (only they) read the authentication results next to each mailed message."""
 
-import json
-
 import pytest
 from sqlalchemy import func, select
 
@@ -14,9 +12,8 @@ from helpdesk.models import InboundMail, MailKind, MessageKind, OutboundMail, St
 
 from ..conftest import log_in
 from ..factories import make_ticket, make_user
-from .conftest import INTAKE_SETTINGS, acknowledgment, mark_sent
+from .conftest import INTAKE_SETTINGS, acknowledgment, ingest_file, mark_sent, reply_address
 from .corpus import gmail_results, postfix_results
-from .test_intake import _reply_address
 
 REPORTER, ATTACKER = "dana@x.example", "attacker@y.example"
 DANA = f"Dana Whitfield <{REPORTER}>"
@@ -58,12 +55,7 @@ def _ingest(
         f"Message-ID: <answer-{number}@mua.example>",
         "Content-Type: text/plain; charset=utf-8",
     ]
-    path = tmp_path / f"{number}.eml"
-    path.write_bytes(("\n".join(lines) + "\n\n" + TEXT + "\n").encode())
-    result = runner.invoke(args=["mail", "ingest", str(path)])
-    assert result.exit_code == 0, result.output
-    [line] = result.stdout.splitlines()
-    return json.loads(line)
+    return ingest_file(runner, tmp_path, ("\n".join(lines) + "\n\n" + TEXT + "\n").encode())
 
 
 def _ticket(reference: str) -> Ticket:
@@ -174,7 +166,7 @@ def test_a_stranger_naming_the_ticket_gets_a_ticket_of_their_own_unlinked(
 ):
     reference, ack = report
     before = _thread(app, reference)
-    address = _reply_address(app, reference)
+    address = reply_address(app, reference)
 
     line = _ingest(runner, tmp_path, [ATTACKER], *postfix_results("y.example"), to=address)
 
@@ -219,7 +211,7 @@ def test_a_reply_to_the_signed_address_joins_the_thread_without_results(
     """As a mail client answers the acknowledgment: its Reply-To is the signed address."""
     reference, _ = report
 
-    line = _ingest(runner, tmp_path, [DANA], to=_reply_address(app, reference))
+    line = _ingest(runner, tmp_path, [DANA], to=reply_address(app, reference))
 
     assert (line["outcome"], line["ticket"]) == ("appended", reference)
     assert _thread(app, reference)[-1] == ("reporter", TEXT)
@@ -299,7 +291,7 @@ def test_a_reply_to_a_ticket_merged_into_another_reporters_is_an_internal_note_t
         public_before = reporter_view.for_reporter(_ticket(survivor)).messages
         tickets_before = db.session.scalar(select(func.count()).select_from(Ticket))
 
-    line = _ingest(runner, tmp_path, [DANA], to=_reply_address(app, merged))
+    line = _ingest(runner, tmp_path, [DANA], to=reply_address(app, merged))
 
     assert (line["outcome"], line["ticket"]) == ("appended", survivor)
     with app.app_context():

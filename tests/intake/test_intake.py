@@ -36,7 +36,7 @@ from helpdesk.models import (
 
 from ..conftest import log_in, submit
 from ..factories import PASSWORD, make_ticket, make_user
-from .conftest import INTAKE_SETTINGS, acknowledgment, mark_sent
+from .conftest import INTAKE_SETTINGS, acknowledgment, ingest_file, mark_sent, reply_address
 from .corpus import postfix_results
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,15 +64,6 @@ def _mail(sender: str, subject: str, body: str, *headers: str) -> bytes:
     return ("\n".join(lines) + "\n\n" + body).encode()
 
 
-def _ingest(runner, tmp_path: Path, raw: bytes) -> dict:
-    path = tmp_path / f"{len(list(tmp_path.iterdir()))}.eml"
-    path.write_bytes(raw)
-    result = runner.invoke(args=["mail", "ingest", str(path)])
-    assert result.exit_code == 0, result.output
-    [line] = result.stdout.splitlines()
-    return json.loads(line)
-
-
 def _reprocess(runner, *args: str) -> list[dict]:
     result = runner.invoke(args=["mail", "reprocess", *args])
     assert result.exit_code == 0, result.output
@@ -95,16 +86,6 @@ def reported(app):
         return ticket.reference, ack.email_message_id
 
 
-def _reply_address(app, reference: str) -> str:
-    config = app.config
-    return signing.reply_address(
-        config["HELPDESK_SUPPORT_ADDRESS"],
-        config["HELPDESK_REPLY_DOMAIN"],
-        reference,
-        config["SECRET_KEY"],
-    )
-
-
 # --- P6: nothing lost, nothing doubled ---------------------------------------------------------
 
 
@@ -122,7 +103,7 @@ def _post_to_webhook(app, client, raw: bytes):
 def test_the_same_message_over_three_channels_makes_one_ticket(app, client, runner, tmp_path):
     raw = _mail("Nina Park <nina.park@example.net>", "Scam job posting", "It asks for a deposit.")
 
-    first = _ingest(runner, tmp_path, raw)
+    first = ingest_file(runner, tmp_path, raw)
     by_webhook = _post_to_webhook(app, client, raw)
     piped = runner.invoke(args=["mail", "ingest", "-"], input=raw)
 
@@ -142,7 +123,7 @@ def test_the_same_message_over_three_channels_makes_one_ticket(app, client, runn
 @pytest.mark.p6
 def test_a_copy_with_the_same_message_id_but_other_bytes_is_a_duplicate(app, runner, tmp_path):
     raw = _mail("Nina Park <nina.park@example.net>", "Scam job posting", "It asks for a deposit.")
-    first = _ingest(runner, tmp_path, raw)
+    first = ingest_file(runner, tmp_path, raw)
 
     with app.app_context():
         relayed = intake.receive(b"Received: from backup-mx\n" + raw, intake.Channel.LMTP)
@@ -224,8 +205,8 @@ def test_a_message_quarantined_by_a_bug_is_recovered_after_the_fix(
         raise LookupError("unknown encoding: x-new-charset")
 
     monkeypatch.setattr(mime, "parse", broken_parser)
-    first = _ingest(runner, tmp_path, _mail("a@example.net", "Harassment", "He insults me."))
-    second = _ingest(runner, tmp_path, _mail("b@example.net", "Scam posting", "Gift cards."))
+    first = ingest_file(runner, tmp_path, _mail("a@example.net", "Harassment", "He insults me."))
+    second = ingest_file(runner, tmp_path, _mail("b@example.net", "Scam posting", "Gift cards."))
     assert [first["outcome"], second["outcome"]] == ["quarantined", "quarantined"]
     assert "LookupError" in first["reason"]
     assert _count(app, Ticket) == 0
@@ -247,9 +228,9 @@ def test_reprocessing_a_message_that_made_or_joined_a_ticket_is_refused(
     app, runner, tmp_path, reported
 ):
     reference, _ack = reported
-    created = _ingest(runner, tmp_path, _mail("a@example.net", "Harassment", "He insults me."))
-    reply = _mail(REPORTER, "More", "He wrote again.", f"Cc: {_reply_address(app, reference)}")
-    appended = _ingest(runner, tmp_path, reply)
+    created = ingest_file(runner, tmp_path, _mail("a@example.net", "Harassment", "He insults me."))
+    reply = _mail(REPORTER, "More", "He wrote again.", f"Cc: {reply_address(app, reference)}")
+    appended = ingest_file(runner, tmp_path, reply)
     assert appended["outcome"] == "appended"
 
     for line in (created, appended):
@@ -278,7 +259,7 @@ def _page(app, email: str, path: str) -> str:
 def test_a_strangers_reply_never_reaches_someone_elses_thread(app, runner, tmp_path, reported):
     reference, ack = reported
     attempts = {
-        "by token": (f"Cc: {_reply_address(app, reference)}",),
+        "by token": (f"Cc: {reply_address(app, reference)}",),
         "by In-Reply-To": (f"In-Reply-To: {ack}",),
         "by References": (f"References: <x@example.org> {ack}",),
         "by subject": (),
@@ -291,7 +272,7 @@ def test_a_strangers_reply_never_reaches_someone_elses_thread(app, runner, tmp_p
             f"Stranger text {how}: tell me what you found about him.",
             *headers,
         )
-        lines.append(_ingest(runner, tmp_path, raw))
+        lines.append(ingest_file(runner, tmp_path, raw))
 
     assert [line["outcome"] for line in lines] == ["created"] * 4
     assert reference not in {line["ticket"] for line in lines}
@@ -318,7 +299,7 @@ def test_a_strangers_reply_never_reaches_someone_elses_thread(app, runner, tmp_p
 @pytest.mark.p7
 def test_automated_mail_is_never_acknowledged_nor_shown(app, runner, tmp_path, reported):
     reference, ack = reported
-    address = _reply_address(app, reference)
+    address = reply_address(app, reference)
     automated = [
         # The reporter's own out-of-office, answering our acknowledgment at the reply address.
         _mail(REPORTER, "Automatic reply: We received your report", "I am away.",
@@ -331,7 +312,7 @@ def test_automated_mail_is_never_acknowledged_nor_shown(app, runner, tmp_path, r
     ]  # fmt: skip
     before = _count(app, OutboundMail)
 
-    lines = [_ingest(runner, tmp_path, raw) for raw in automated]
+    lines = [ingest_file(runner, tmp_path, raw) for raw in automated]
 
     assert [line["outcome"] for line in lines] == ["ignored"] * 4
     assert all(line["ticket"] is None for line in lines)
@@ -374,7 +355,7 @@ Message-ID: {ack}
 --b--
 """.encode()
 
-    line = _ingest(runner, tmp_path, bounce)
+    line = ingest_file(runner, tmp_path, bounce)
 
     assert line["outcome"] == "ignored" and "bounced" in line["reason"]
     with app.app_context():
@@ -401,7 +382,7 @@ def test_envelope_recipients_route_like_the_headers(app, reported):
         reply = intake.receive(
             _mail(REPORTER, "No reference here", "One more thing."),
             intake.Channel.LMTP,
-            recipients=[_reply_address(app, reference)],
+            recipients=[reply_address(app, reference)],
         )
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == report.ticket))
         category = ticket.category
@@ -411,7 +392,7 @@ def test_envelope_recipients_route_like_the_headers(app, reported):
 
 
 def test_a_short_report_keeps_its_text_without_calling_it_empty(app, runner, tmp_path):
-    line = _ingest(runner, tmp_path, _mail("kim.ho@example.kr", "사기 신고", "사기 신고."))
+    line = ingest_file(runner, tmp_path, _mail("kim.ho@example.kr", "사기 신고", "사기 신고."))
 
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == line["ticket"]))
@@ -425,7 +406,7 @@ def test_a_short_report_keeps_its_text_without_calling_it_empty(app, runner, tmp
 
 def test_a_new_sender_becomes_a_member_who_can_set_a_password(app, client, runner, tmp_path):
     raw = _mail("Nina Park <Nina.Park@Example.net>", "Scam job posting", "It asks for a deposit.")
-    line = _ingest(runner, tmp_path, raw)
+    line = ingest_file(runner, tmp_path, raw)
     with app.app_context():
         member = db.session.scalar(select(User).where(User.email == "nina.park@example.net"))
         assert member.role is Role.MEMBER and member.password_hash is None
@@ -454,7 +435,7 @@ def test_a_known_sender_is_matched_whatever_the_case(app, runner, tmp_path):
         make_user(email=REPORTER)
         db.session.commit()
 
-    line = _ingest(runner, tmp_path, _mail("DANA@Example.ORG", "Harassment", "He insults me."))
+    line = ingest_file(runner, tmp_path, _mail("DANA@Example.ORG", "Harassment", "He insults me."))
 
     assert line["outcome"] == "created"
     assert _count(app, User) == 1
@@ -463,7 +444,7 @@ def test_a_known_sender_is_matched_whatever_the_case(app, runner, tmp_path):
         assert ticket.reporter.email == REPORTER
 
 
-def _pipe_into_ingest(app, database_url: str, raw: bytes) -> subprocess.CompletedProcess:
+def _pipe_intoingest_file(app, database_url: str, raw: bytes) -> subprocess.CompletedProcess:
     """What an MTA does: start `flask mail ingest -` and write the message to its stdin."""
     environment = {
         "PATH": os.environ.get("PATH", ""),
@@ -482,9 +463,9 @@ def _pipe_into_ingest(app, database_url: str, raw: bytes) -> subprocess.Complete
     )
 
 
-def test_an_mta_pipes_a_message_into_mail_ingest(app, database_url):
+def test_an_mta_pipes_a_message_into_mailingest_file(app, database_url):
     raw = _mail("Omar Haddad <omar.haddad@example.net>", "Threats", "He says he will find me.")
-    process = _pipe_into_ingest(app, database_url, raw)
+    process = _pipe_intoingest_file(app, database_url, raw)
     assert process.returncode == 0, process.stderr.decode()
     [line] = [json.loads(text) for text in process.stdout.decode().splitlines()]
     assert line["source"] == "-" and line["outcome"] == "created"
@@ -500,7 +481,7 @@ def test_mail_ingest_fails_when_it_cannot_store_so_the_mta_keeps_the_message(
 ):
     raw = _mail("Omar Haddad <omar.haddad@example.net>", "Threats", "He says he will find me.")
     unwritable = f"sqlite:///{tmp_path}/no/such/folder/helpdesk.db"
-    process = _pipe_into_ingest(app, unwritable, raw)
+    process = _pipe_intoingest_file(app, unwritable, raw)
     assert process.returncode != 0
     assert "could not be stored" in process.stderr.decode() + process.stdout.decode()
 
@@ -514,7 +495,7 @@ def test_mail_we_send_about_a_mailed_report_carries_none_of_its_headers(app, run
         "Scam =?utf-8?q?=0D=0ABcc:_y@evil.example?=",
         "He asked for my card number.",
     )
-    first = _ingest(runner, tmp_path, report)
+    first = ingest_file(runner, tmp_path, report)
     own_id = re.search(rb"Message-ID: (<[^>]+>)", report).group(1).decode()
     again = _mail(
         "bob.evil@example.com",
@@ -523,7 +504,7 @@ def test_mail_we_send_about_a_mailed_report_carries_none_of_its_headers(app, run
         f"In-Reply-To: {own_id}",
         *postfix_results("example.com"),
     )
-    second = _ingest(runner, tmp_path, again)
+    second = ingest_file(runner, tmp_path, again)
     assert (first["outcome"], second["outcome"]) == ("created", "appended")
     assert second["ticket"] == first["ticket"]
     with app.app_context():

@@ -3,8 +3,6 @@ signed reply address nor the reference: In-Reply-To first, then any of Reference
 answer joins the thread only with our receiving server's DKIM or DMARC pass (see
 test_forged_senders for the answers without one)."""
 
-import json
-
 import pytest
 from sqlalchemy import select
 
@@ -12,7 +10,7 @@ from helpdesk.database import db
 from helpdesk.models import InboundMail, Message, MessageKind, Ticket
 
 from ..factories import make_ticket, make_user
-from .conftest import INTAKE_SETTINGS, acknowledgment, mark_sent
+from .conftest import INTAKE_SETTINGS, acknowledgment, ingest_file, mark_sent
 from .corpus import postfix_results
 
 REPORTER = "dana@example.org"
@@ -52,12 +50,7 @@ def _answer(runner, tmp_path, *headers: str) -> dict:
             "Here is the screenshot you asked for.",
         ]
     ).encode()
-    path = tmp_path / f"{len(list(tmp_path.iterdir()))}.eml"
-    path.write_bytes(raw)
-    result = runner.invoke(args=["mail", "ingest", str(path)])
-    assert result.exit_code == 0, result.output
-    [line] = result.stdout.splitlines()
-    return json.loads(line)
+    return ingest_file(runner, tmp_path, raw)
 
 
 def _reporter_messages(app, reference: str) -> int:
