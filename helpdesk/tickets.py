@@ -21,6 +21,7 @@ from .errors import (
     InvalidInput,
     NotAllowed,
     StaleTicket,
+    StorageFull,
     SubmissionKeyReused,
     TicketClosed,
 )
@@ -83,6 +84,8 @@ def _store_uploads(uploads: Sequence[Upload], errors: dict[str, list[str]]):
     try:
         return current_store().store_all(list(uploads))
     except InvalidInput as invalid:
+        if isinstance(invalid, StorageFull) and not errors:
+            raise  # nothing wrong with the report itself: the same one can come again
         errors.update(invalid.errors)
         return []
 

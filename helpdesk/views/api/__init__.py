@@ -22,6 +22,7 @@ from ...errors import (
     MailBlocked,
     NotAllowed,
     StaleTicket,
+    StorageFull,
     TicketClosed,
     TransitionRefused,
 )
@@ -33,6 +34,7 @@ from ..error_pages import problem
 from .schemas import AttachmentOut, Operation, openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+STORAGE_RETRY_AFTER_SECONDS = 300  # a full store takes a person to clear
 csrf.exempt(bp)  # a bearer token, not a cookie, authenticates these requests
 OPERATIONS: list[Operation] = []
 
@@ -205,6 +207,9 @@ DOMAIN_STATUSES: list[tuple[type[DomainError], int, str]] = [
 def _domain_error(error: DomainError):
     """Nothing of a refused request stays; a reply the privacy guard held is kept as blocked."""
     db.session.rollback()
+    if isinstance(error, StorageFull):  # the request was fine: the same one can come again
+        headers = {"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}
+        return problem(507, "Insufficient Storage", error.messages, headers)
     if isinstance(error, InvalidInput):
         return _api_problem(invalid_input(error, {}))
     if isinstance(error, MailBlocked):

@@ -9,7 +9,13 @@ from flask import request
 from ... import accounts, reporter_view, ticket_lookup, tickets
 from ...categories import active_categories, active_category_by_slug
 from ...database import db
-from ...errors import DuplicateSubmission, EmailTaken, InvalidInput, SubmissionKeyReused
+from ...errors import (
+    DuplicateSubmission,
+    EmailTaken,
+    InvalidInput,
+    StorageFull,
+    SubmissionKeyReused,
+)
 from ...models import Source, Ticket
 from . import (
     IDEMPOTENCY_KEY,
@@ -70,7 +76,7 @@ def _report_out(ticket: Ticket) -> ReportOut:
     headers=[IDEMPOTENCY_KEY],
     response=(201, ReportOut),
     response_headers=("Location",),
-    errors=(400, 409, 413, 415, 422),
+    errors=(400, 409, 413, 415, 422, 507),
     links={
         "read_it": {
             "operationId": "read_a_report_as_its_reporter",
@@ -104,6 +110,8 @@ def create_report():
         )
         db.session.commit()
         replayed = False
+    except StorageFull:
+        raise  # not a field's fault: 507 (the blueprint's handler)
     except InvalidInput as invalid:
         db.session.rollback()
         raise invalid_input(invalid, REPORT_FIELDS) from None

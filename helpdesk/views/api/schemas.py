@@ -369,6 +369,7 @@ ERROR_TITLES = {
     422: "Invalid input",
     428: "If-Match is required",
     429: "Too many requests",
+    507: "No room to store the evidence now: nothing was saved, send it again later",
 }
 RESPONSE_HEADERS = {
     "ETag": {"description": "The ticket's version, for If-Match.", "schema": {"type": "string"}},
