@@ -160,7 +160,8 @@ def open_ticket(
         messages=[],  # known to be none: the guard reads them without a query
     )
     _insert_with_fresh_reference(ticket)
-    _add_message(ticket, reporter, MessageKind.REPORTER, description, source, stored_files)
+    report = _add_message(ticket, reporter, MessageKind.REPORTER, description, source, stored_files)
+    report.email_message_id = outbox.new_message_id()  # the acknowledgment answers it: no UPDATE
     audit.record(
         reporter,
         "ticket.created",

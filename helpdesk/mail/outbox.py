@@ -5,10 +5,11 @@ guard and writes it to OutboundMail in the caller's transaction, so a mail exist
 the change that caused it does. Nothing is sent here: sender.py sends what is due.
 
 Threading. Every ticket message that takes part in mail has a Message-ID
-(Message.email_message_id): an inbound mail keeps its own; a web report gets one made here when
-it is acknowledged; an agent's reply takes the Message-ID of the mail that carries it. Mail about
-a ticket answers the reporter's latest message (In-Reply-To) and lists the public thread's
-Message-IDs up to it (References), so the acknowledgment, follow-ups and replies form one thread.
+(Message.email_message_id): a new report gets one of ours as it is written (its acknowledgment
+answers it), a follow-up when it is acknowledged; an agent's reply takes the Message-ID of the
+mail that carries it. Mail about a ticket answers the reporter's latest message (In-Reply-To)
+and lists the public thread's Message-IDs up to it (References), so the acknowledgment,
+follow-ups and replies form one thread.
 An inbound Message-ID is the only inbound text that reaches an outbound header, and only when it
 has the strict shape of one (no spaces, no line breaks, no encoded words); otherwise it is left
 out (DESIGN §6).
@@ -73,7 +74,7 @@ def enqueue(
     refusal with record_blocked(). Past the hourly limit an acknowledgment is kept as
     suppressed and never sent.
     """
-    mail = OutboundMail(kind=kind, email_message_id=signing.new_message_id(_message_domain()))
+    mail = OutboundMail(kind=kind, email_message_id=new_message_id())
     if spec(kind).audience is Audience.REPORTER:
         message = message or _first_report_message(ticket)
         owner, protected = _address_ticket_mail(mail, ticket, message)
@@ -234,8 +235,9 @@ def reported_accounts(ticket: Ticket) -> list[User]:
     return [user for user in accounts if user.id != ticket.reporter_id]
 
 
-def _message_domain() -> str:
-    return addresses.message_id_domain()
+def new_message_id() -> str:
+    """A Message-ID of ours, for a mail or for a ticket message that mail will answer."""
+    return signing.new_message_id(addresses.message_id_domain())
 
 
 # --- threading ---------------------------------------------------------------------------------
@@ -256,7 +258,7 @@ def _ticket_headers(ticket: Ticket, answered: Message) -> dict[str, str]:
     """Reply-To with the ticket's signed token; In-Reply-To and References to `answered`."""
     headers = {"Reply-To": addresses.reply_address(ticket.reference)}
     if answered.email_message_id is None:
-        answered.email_message_id = signing.new_message_id(_message_domain())
+        answered.email_message_id = new_message_id()
     chain = [
         m.email_message_id
         for m in ticket.messages

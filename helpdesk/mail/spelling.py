@@ -17,9 +17,9 @@ spelled_in() finds a name in a reading whatever separates its letters: "Jane Doe
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -29,49 +29,80 @@ _ESCAPES = (
     r"&#[0-9]{1,7};?|&#[xX][0-9a-fA-F]{1,6};?|&[a-zA-Z][a-zA-Z0-9]{1,31};"
     r"|(?:%[0-9a-fA-F]{2})+|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\[ntr]"
 )
-_ESCAPE = re.compile(_ESCAPES)
-_ESCAPE_OR_TAG = re.compile(_ESCAPES + r"|<[^>]*>")
+_ESCAPE = re.compile(rf"(?=[&%\\])(?:{_ESCAPES})")  # the look-ahead: most places fail at once
+_ESCAPE_OR_TAG = re.compile(rf"(?=[&%\\<])(?:{_ESCAPES}|<[^>]*>)")
 _DECODE_ROUNDS = 3
 _BACKSLASH_SPACES = {"\\n": "\n", "\\t": "\t", "\\r": "\n"}
+_WHITESPACE_RUN = re.compile(r"[ \n]+")  # folded, every space is one of these
+_RUN_WITH_BREAK = re.compile(r" *\n[ \n]*")
+_SPACES = re.compile(r"  +")
 _MARKS = frozenset({"Mn", "Me", "Cf"})  # combining marks and invisible format characters
 
 
 @dataclass(frozen=True)
 class Reading:
     """Text as the guard reads it; starts[i] and ends[i] locate its character i in the
-    original text."""
+    original text. They are worked out when first asked for: most readings find nothing to
+    show."""
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    written: str
+    html_part: bool
+    skeleton: bool
 
     def origin(self, start: int, end: int) -> tuple[int, int]:
         """The original text's span for the reading's text[start:end]."""
         return self.starts[start], self.ends[end - 1]
 
+    @property
+    def starts(self) -> tuple[int, ...]:
+        return self._spans[0]
+
+    @property
+    def ends(self) -> tuple[int, ...]:
+        return self._spans[1]
+
+    @cached_property
+    def _spans(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        decoded, spans = _decoded_with_spans(self.written, _escape(self.html_part))
+        table = _fold_table(self.skeleton)
+        of_folded = [span for ch, span in zip(decoded, spans, strict=True) for _ in table[ord(ch)]]
+        kept = [of_folded[index] for index in _kept(decoded.translate(table))]
+        return tuple(start for start, _ in kept), tuple(end for _, end in kept)
+
 
 def read(text: str, *, html_part: bool = False, skeleton: bool = True) -> Reading:
     """`text` decoded and folded; with skeleton=False look-alike letters are kept apart (for
     reading words of a language rather than names)."""
-    chars: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    # Bound once: this loop runs for every character of every mail the guard reads.
-    add_char, add_start, add_end = chars.append, starts.append, ends.append
-    for ch, start, end in _decoded(text, _ESCAPE_OR_TAG if html_part else _ESCAPE):
-        for out in _folded(ch, skeleton):
-            if out in " \n" and chars and chars[-1] in " \n":
-                if out == "\n" and chars[-1] == " ":
-                    chars[-1] = out  # a run of whitespace with a line break is one
-                elif out == "\n" and chars[-2:-1] != ["\n"]:
-                    add_char(out)  # a blank line
-                    add_start(start)
-                    add_end(end)
-                continue
-            add_char(out)
-            add_start(start)
-            add_end(end)
-    return Reading("".join(chars), tuple(starts), tuple(ends))
+    folded = _decoded(text, _escape(html_part)).translate(_fold_table(skeleton))
+    text_read = _SPACES.sub(" ", _RUN_WITH_BREAK.sub(_breaks_read, folded))
+    return Reading(text_read, text, html_part, skeleton)
+
+
+def _escape(html_part: bool) -> re.Pattern:
+    return _ESCAPE_OR_TAG if html_part else _ESCAPE
+
+
+def _breaks_read(run: re.Match) -> str:
+    """A run of whitespace with a line break is one line break, or a blank line when it holds
+    more; a run of spaces alone is one space."""
+    return "\n" * min(run.group().count("\n"), 2)
+
+
+def _kept(folded: str) -> list[int]:
+    """Which characters of the folded text the reading is made of: of a run of whitespace,
+    its first, and for a blank line also its second line break."""
+    kept: list[int] = []
+    position = 0
+    for run in _WHITESPACE_RUN.finditer(folded):
+        kept += range(position, run.start())
+        kept.append(run.start())
+        if run.group().count("\n") > 1:
+            first_break = folded.index("\n", run.start())
+            kept.append(folded.index("\n", first_break + 1))
+        position = run.end()
+    kept += range(position, len(folded))
+    return kept
 
 
 def normalise(text: str) -> str:
@@ -96,12 +127,20 @@ def spelled_in(reading: Reading, name: str) -> Iterator[tuple[int, int]]:
         yield match.span()
 
 
-def _decoded(text: str, escape: re.Pattern) -> Iterable[tuple[str, int, int]]:
-    """The text's characters, escapes decoded, each with the span in `text` it comes from.
-    Decoding repeats while it uncovers escapes ("%26%2395%3B" is "&#95;", which is "_");
-    tags (HTML parts) are read as a space in the text as written only."""
-    if escape.search(text) is None:  # most text: each character is itself
-        return zip(text, range(len(text)), range(1, len(text) + 1), strict=True)
+def _decoded(text: str, escape: re.Pattern) -> str:
+    """The text with its escapes decoded. Decoding repeats while it uncovers escapes
+    ("%26%2395%3B" is "&#95;", which is "_"); tags (HTML parts) are read as a space in the
+    text as written only."""
+    for _ in range(_DECODE_ROUNDS):
+        text, found = escape.subn(_decode_match, text)
+        if not found:
+            break
+        escape = _ESCAPE
+    return text
+
+
+def _decoded_with_spans(text: str, escape: re.Pattern) -> tuple[str, list[tuple[int, int]]]:
+    """_decoded(), with the span in `text` each character of it comes from."""
     chars = list(text)
     spans = [(index, index + 1) for index in range(len(text))]
     for _ in range(_DECODE_ROUNDS):
@@ -113,7 +152,7 @@ def _decoded(text: str, escape: re.Pattern) -> Iterable[tuple[str, int, int]]:
             decoded_chars += chars[position : match.start()]
             decoded_spans += spans[position : match.start()]
             span = (spans[match.start()][0], spans[match.end() - 1][1])
-            for ch in _decode(match.group()):
+            for ch in _decode_match(match):
                 decoded_chars.append(ch)
                 decoded_spans.append(span)
             position = match.end()
@@ -122,10 +161,11 @@ def _decoded(text: str, escape: re.Pattern) -> Iterable[tuple[str, int, int]]:
         chars = decoded_chars + chars[position:]
         spans = decoded_spans + spans[position:]
         escape = _ESCAPE
-    return ((ch, start, end) for ch, (start, end) in zip(chars, spans, strict=True))
+    return "".join(chars), spans
 
 
-def _decode(token: str) -> str:
+def _decode_match(match: re.Match) -> str:
+    token = match.group()
     if token.startswith("<"):
         return " "
     if token in _BACKSLASH_SPACES:
@@ -135,6 +175,23 @@ def _decode(token: str) -> str:
     if token.startswith("\\"):
         return chr(int(token[2:], 16))
     return html.unescape(token)
+
+
+class _FoldTable(dict):
+    """str.translate's table: each character's folding, worked out when first met."""
+
+    def __init__(self, skeleton: bool):
+        super().__init__()
+        self.skeleton = skeleton
+
+    def __missing__(self, code: int) -> str:
+        self[code] = folded = _folded(chr(code), self.skeleton)
+        return folded
+
+
+@cache
+def _fold_table(skeleton: bool) -> _FoldTable:
+    return _FoldTable(skeleton)
 
 
 @cache
