@@ -158,3 +158,13 @@ def test_the_demo_seed_leaves_counts_that_agree_with_a_recount(app, runner):
         )
         firsts = dict(db.session.execute(first.group_by(Decision.ticket_id)).all())
         assert firsts and dict(db.session.execute(stamped).all()) == firsts
+
+
+def test_a_merge_carries_replies_over_without_counting_them_twice(desk):
+    reporter = make_user()
+    duplicate, survivor = make_ticket(reporter), make_ticket(reporter)
+    tickets.post_reply(desk, duplicate, "Thank you, we are looking into it.")
+    tickets.merge(desk, duplicate, survivor)  # one reporter: the reply is carried as a reply
+    db.session.commit()
+    assert rollups.stored() == rollups.recount(ZONE)
+    assert sum(n for key, n in rollups.stored().items() if key[0] == rollups.REPLIED) == 1

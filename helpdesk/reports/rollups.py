@@ -44,18 +44,23 @@ def _day(moment: datetime, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
-def _row_key(row: Decision | Message, category_id, source, zone: str, read=getattr) -> Key | None:
+def _row_key(row: Decision | Message, zone: str, read=getattr, category_id=None) -> Key | None:
     """The roll-up row a decision, or a public reply an agent wrote, counts in under its
-    ticket's category and channel (`read` gives the values now, or before the flush); None for
-    other messages, and for the copies of replies a merge carries over."""
+    ticket's channel and category (`category_id` when given: where it was counted before a
+    recategorisation); `read` gives the values now, or before the flush. None for other
+    messages and for the copies of replies a merge carries over, read before their ticket."""
+    if isinstance(row, Message) and (
+        read(row, "kind") is not MessageKind.REPLY or row.merged_from_id is not None
+    ):
+        return None
     day = _day(read(row, "created_at"), zone)
+    category_id = row.ticket.category_id if category_id is None else category_id
+    source = str(row.ticket.source)
     if isinstance(row, Message):
-        if read(row, "kind") is not MessageKind.REPLY or row.merged_from_id is not None:
-            return None
-        return (REPLIED, day, category_id, str(source), 0, 0, read(row, "author_id") or 0)
+        return (REPLIED, day, category_id, source, 0, 0, read(row, "author_id") or 0)
     policy = read(row, "policy_id")
     policy = NO_POLICY if policy is None else policy
-    return (DECIDED, day, category_id, str(source), read(row, "action_id"), policy, row.agent_id)
+    return (DECIDED, day, category_id, source, read(row, "action_id"), policy, row.agent_id)
 
 
 def _move(delta: Counter, old: Key | None, new: Key | None) -> None:
@@ -93,19 +98,15 @@ def _old_category_id(ticket: Ticket) -> int | None:
 def _recategorised(session: Session, ticket: Ticket, zone: str, added: set) -> Counter:
     """A ticket's decisions and replies move with it to its new category."""
     delta = Counter()
-    old, new, source = _old_category_id(ticket), ticket.category_id, ticket.source
+    old = _old_category_id(ticket)
     rows = [
         *session.scalars(select(Decision).where(Decision.ticket_id == ticket.id)),
         *session.scalars(select(Message).where(Message.ticket_id == ticket.id)),
     ]
     for row in rows:
         if row not in added:  # the added are counted in the new category already
-            _move(delta, _row_key(row, old, source, zone), _row_key(row, new, source, zone))
+            _move(delta, _row_key(row, zone, category_id=old), _row_key(row, zone))
     return delta
-
-
-def _counted_row(row, zone: str, read=getattr) -> Key | None:
-    return _row_key(row, row.ticket.category_id, row.ticket.source, zone, read)
 
 
 def changes(session: Session, zone: str) -> Counter:
@@ -116,7 +117,7 @@ def changes(session: Session, zone: str) -> Counter:
         if isinstance(row, Ticket):
             delta.update(_ticket_rows(row, zone, getattr))
     for row in added:
-        _move(delta, None, _counted_row(row, zone))
+        _move(delta, None, _row_key(row, zone))
     for row in session.dirty:
         if isinstance(row, Ticket):
             delta.update(_ticket_rows(row, zone, getattr))
@@ -124,24 +125,28 @@ def changes(session: Session, zone: str) -> Counter:
             if _old_category_id(row) != row.category_id:
                 delta.update(_recategorised(session, row, zone, added))
         elif isinstance(row, Decision | Message):
-            _move(delta, _counted_row(row, zone, _before), _counted_row(row, zone))
+            _move(delta, _row_key(row, zone, _before), _row_key(row, zone))
     for row in session.deleted:
         if isinstance(row, Ticket):
             delta.subtract(_ticket_rows(row, zone, _before))
         elif isinstance(row, Decision | Message):
-            _move(delta, _counted_row(row, zone, _before), None)
+            _move(delta, _row_key(row, zone, _before), None)
     return Counter({key: n for key, n in delta.items() if n})
 
 
+def _rows(counts: Counter) -> list[dict]:
+    """Table rows for {key: count}, in key order: two transactions touching the same rows
+    then lock them in the same order and cannot deadlock."""
+    return [dict(zip(KEY, key, strict=True), count=n) for key, n in sorted(counts.items())]
+
+
 def _upsert(session: Session, delta: Counter) -> None:
-    rows = [dict(zip(KEY, key, strict=True), count=n) for key, n in sorted(delta.items())]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(ReportCount)
     statement = statement.on_conflict_do_update(
         index_elements=KEY, set_={"count": ReportCount.count + statement.excluded.count}
     )
-    # In key order, so that two transactions touching the same rows cannot deadlock.
-    session.connection().execute(statement, rows)
+    session.connection().execute(statement, _rows(delta))
 
 
 @event.listens_for(Session, "after_flush")
@@ -203,7 +208,7 @@ def rebuild(zone: str) -> int:
     Returns the number of rows."""
     counted = recount(zone)
     db.session.execute(delete(ReportCount))
-    rows = [dict(zip(KEY, key, strict=True), count=n) for key, n in counted.items()]
+    rows = _rows(counted)
     for start in range(0, len(rows), INSERT_BATCH):
         db.session.execute(ReportCount.__table__.insert(), rows[start : start + INSERT_BATCH])
     state = db.session.get(ReportRollupState, 1) or ReportRollupState(id=1)
