@@ -194,7 +194,6 @@ def _fold_table(skeleton: bool) -> _FoldTable:
     return _FoldTable(skeleton)
 
 
-@cache
 def _folded(ch: str, skeleton: bool) -> str:
     if ch in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029":
         return "\n"

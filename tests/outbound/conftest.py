@@ -26,7 +26,7 @@ def _guard_tables_built_afresh():
     what a module's tests check includes building them."""
     for cached in (
         spelling._confusables,
-        spelling._folded,
+        spelling._fold_table,
         outcomes._languages,
         name_words._data,
         name_words._common_names,
