@@ -6,6 +6,7 @@ on each backend; the suite's database (SQLite, or PostgreSQL with TEST_DATABASE_
 
 import base64
 import hashlib
+import io
 import secrets
 from email.message import EmailMessage
 from pathlib import Path
@@ -173,6 +174,26 @@ def test_a_blob_reads_back_as_written(make_app, settings, encrypted):
             blobs.get("mail/1")
         with pytest.raises(ValueError, match="not a storage key"):
             blobs.put("../outside", b"x")
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+def test_bytes_that_look_sealed_read_back_as_written(make_app, settings, encrypted):
+    app = make_app(**settings, HELPDESK_ENCRYPTION_KEY=NEW_KEY if encrypted else "")
+    looks_sealed = [sealed.MAGIC, sealed.MAGIC + PHOTO, sealed.PLAIN, sealed.PLAIN + b"x", b"\x89"]
+    with app.app_context():
+        blobs = storage.current()
+        for number, data in enumerate(looks_sealed):
+            blobs.put(f"mail/{number}", data)
+            blobs.put(f"mail/stream-{number}", io.BytesIO(data))
+        db.session.commit()
+        for number, data in enumerate(looks_sealed):
+            assert blobs.get(f"mail/{number}") == data == blobs.get(f"mail/stream-{number}")
+    if encrypted:
+        return
+    keyed = make_app(**settings, HELPDESK_ENCRYPTION_KEY=NEW_KEY)
+    assert keyed.test_cli_runner().invoke(args=["storage", "rotate-key"]).exit_code == 0
+    with keyed.app_context():
+        assert [storage.current().get(f"mail/{n}") for n in range(5)] == looks_sealed
 
 
 def _sha(data: bytes) -> str:

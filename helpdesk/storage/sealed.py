@@ -28,6 +28,9 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from . import BlobCorrupt, BlobStore, StorageError
 
 MAGIC = b"\x89HDSEAL\x01"
+# A blob stored unencrypted whose bytes happen to begin like a sealed one (or like this mark)
+# is kept behind this mark, so that reading it never takes it for ciphertext.
+PLAIN = b"\x89HDPLAIN"
 _NONCE_BYTES = 12
 _KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 DEFAULT_KEY_ID = "1"
@@ -67,6 +70,34 @@ def is_sealed(blob: bytes) -> bool:
     return blob.startswith(MAGIC)
 
 
+def _marked_if_ambiguous(data: bytes | BinaryIO) -> bytes | BinaryIO:
+    """Plain data as it is stored: behind PLAIN when it begins like a sealed or marked blob."""
+    if isinstance(data, bytes):
+        return PLAIN + data if data.startswith((MAGIC, PLAIN)) else data
+    head = data.read(len(PLAIN))
+    return _Prefixed(PLAIN + head if head.startswith((MAGIC, PLAIN)) else head, data)
+
+
+def _unmarked(blob: bytes) -> bytes:
+    return blob[len(PLAIN) :] if blob.startswith(PLAIN) else blob
+
+
+class _Prefixed(io.RawIOBase):
+    """`head`, then the rest of `stream`: a stream written as it is read, its start looked at."""
+
+    def __init__(self, head: bytes, stream: BinaryIO):
+        self.head, self.stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        chunk = self.head[: len(buffer)] if self.head else self.stream.read(len(buffer))
+        self.head = self.head[len(chunk) :]
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
 def seal(plaintext: bytes, keyring: Keyring) -> bytes:
     key_id, master = keyring[0]
     data_key, nonce = AESGCM.generate_key(bit_length=256), os.urandom(_NONCE_BYTES)
@@ -87,7 +118,7 @@ def rewrap(blob: bytes, keyring: Keyring, key: str = "") -> bytes | None:
     """The blob with its data key wrapped by the newest master key (a plain blob sealed), or
     None when it already is."""
     if not is_sealed(blob):
-        return seal(blob, keyring)
+        return seal(_unmarked(blob), keyring)
     key_id, data_key, nonce, ciphertext = _opened(blob, keyring, key)
     newest_id, newest = keyring[0]
     if key_id == newest_id:
@@ -134,14 +165,14 @@ class SealedStore:
 
     def put(self, key: str, data: bytes | BinaryIO) -> None:
         if not self.keyring:  # a stream stays a stream, written as it is read
-            self.inner.put(key, data)
+            self.inner.put(key, _marked_if_ambiguous(data))
             return
         plaintext = data if isinstance(data, bytes) else data.read()
         self.inner.put(key, seal(plaintext, self.keyring))
 
     def get(self, key: str) -> bytes:
         blob = self.inner.get(key)
-        return unseal(blob, self.keyring, key) if is_sealed(blob) else blob
+        return unseal(blob, self.keyring, key) if is_sealed(blob) else _unmarked(blob)
 
     def open(self, key: str) -> BinaryIO:
         return io.BytesIO(self.get(key))
