@@ -31,7 +31,7 @@ from .models import (
     User,
 )
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def record(
@@ -42,16 +42,33 @@ def record(
     target: str | None = None,
     **changes: Any,
 ) -> AuditEvent:
-    event = AuditEvent(actor=actor, action=action, ticket=ticket, target=target, changes=changes)
-    db.session.add(event)
-    log.info(
+    recorded = event(actor, action, ticket=ticket, target=target, **changes)
+    db.session.add(recorded)
+    log(recorded)
+    return recorded
+
+
+def event(
+    actor: User | None,
+    action: str,
+    *,
+    ticket: Ticket | None = None,
+    target: str | None = None,
+    **changes: Any,
+) -> AuditEvent:
+    """An event not yet in the session, for one that enters with its ticket; log() it once
+    it is in."""
+    return AuditEvent(actor=actor, action=action, ticket=ticket, target=target, changes=changes)
+
+
+def log(recorded: AuditEvent) -> None:
+    logger.info(
         "%s by %s on %s %s",
-        action,
-        actor.id if actor else "system",
-        ticket.reference if ticket else target,
-        changes,
+        recorded.action,
+        recorded.actor.id if recorded.actor else "system",
+        recorded.ticket.reference if recorded.ticket else recorded.target,
+        recorded.changes,
     )
-    return event
 
 
 # --- reading the trail ----------------------------------------------------------------------

@@ -29,6 +29,7 @@ from .mail import outbox
 from .models import (
     ApiToken,
     Attachment,
+    AuditEvent,
     Category,
     MailKind,
     Message,
@@ -90,7 +91,8 @@ def _store_uploads(uploads: Sequence[Upload], errors: dict[str, list[str]]):
         return []
 
 
-def _add_message(ticket, author, kind, body, origin, stored_files) -> Message:
+def _new_message(ticket, author, kind, body, origin, stored_files) -> Message:
+    """A message on `ticket`, not yet in the session: it enters with its ticket."""
     message = Message(ticket=ticket, author=author, kind=kind, body=body, origin=origin)
     message.attachments = [
         Attachment(
@@ -101,6 +103,11 @@ def _add_message(ticket, author, kind, body, origin, stored_files) -> Message:
         )
         for file in stored_files
     ]
+    return message
+
+
+def _add_message(ticket, author, kind, body, origin, stored_files) -> Message:
+    message = _new_message(ticket, author, kind, body, origin, stored_files)
     db.session.add(message)
     return message
 
@@ -157,12 +164,11 @@ def open_ticket(
         submission_fingerprint=fingerprint,
         linked_ticket=follows_up,
         answers=answered,
-        messages=[],  # known to be none: the guard reads them without a query
+        messages=[],  # the guard reads them without a query
     )
-    _insert_with_fresh_reference(ticket)
-    report = _add_message(ticket, reporter, MessageKind.REPORTER, description, source, stored_files)
+    report = _new_message(ticket, reporter, MessageKind.REPORTER, description, source, stored_files)
     report.email_message_id = outbox.new_message_id()  # the acknowledgment answers it: no UPDATE
-    audit.record(
+    created = audit.event(
         reporter,
         "ticket.created",
         ticket=ticket,
@@ -171,20 +177,22 @@ def open_ticket(
         attachments=len(stored_files),
         follows_up=follows_up.reference if follows_up else None,
     )
-    db.session.flush()
+    _insert_with_fresh_reference(ticket, created)
+    audit.log(created)
     outbox.enqueue(MailKind.REPORT_RECEIVED, ticket=ticket, actor=reporter)
     return ticket
 
 
-def _insert_with_fresh_reference(ticket: Ticket, attempts: int = 5) -> None:
-    """Insert under a random reference, drawing again on the (rare) collision."""
+def _insert_with_fresh_reference(ticket: Ticket, created: AuditEvent, attempts: int = 5) -> None:
+    """Insert the ticket, its messages and its `created` event in one flush, under a random
+    reference, drawing again on the (rare) collision."""
     for _ in range(attempts):
         ticket.reference = new_reference()
         try:
             with db.session.begin_nested():
-                db.session.add(ticket)
+                db.session.add_all([ticket, created])
             return
-        except IntegrityError:  # the savepoint's rollback has expunged the ticket again
+        except IntegrityError:  # the savepoint's rollback has expunged all three again
             if ticket.submission_key:  # the same key at the same moment
                 _check_resubmission(ticket.submission_key, ticket.submission_fingerprint)
             if ticket_lookup.by_reference(ticket.reference) is None:

@@ -3,11 +3,14 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
 from helpdesk import tickets
+from helpdesk.database import db
 from helpdesk.errors import InvalidInput, NotAllowed, TicketClosed
-from helpdesk.models import Priority, Status
+from helpdesk.models import AuditEvent, MailKind, OutboundMail, Priority, Status
 from helpdesk.reported import URL_PATTERN, check_url
+from helpdesk.reports import rollups
 from helpdesk.signing import new_reference
 from helpdesk.workflow import change_status
 
@@ -64,6 +67,23 @@ def test_references_are_random_and_unambiguous():
     references = {new_reference() for _ in range(2000)}
     assert len(references) == 2000
     assert all(re.fullmatch(r"HD-[0-9A-HJKMNP-TV-Z]{8}", ref) for ref in references)
+
+
+def test_a_reference_drawn_twice_is_drawn_again_and_the_report_is_whole(app_context, monkeypatch):
+    taken = make_ticket()
+    draws = iter([taken.reference, "HD-FRESH000"])
+    monkeypatch.setattr(tickets, "new_reference", lambda: next(draws))
+    ticket = make_ticket(reported="quickpay_dev")
+    db.session.commit()
+    assert ticket.reference == "HD-FRESH000" and taken.reference != ticket.reference
+    assert [m.body for m in ticket.messages] == ["He called me names after I asked to be paid."]
+    created = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "ticket.created", AuditEvent.ticket == ticket)
+    )
+    assert len(created.all()) == 1
+    mail = db.session.scalars(select(OutboundMail).where(OutboundMail.ticket == ticket)).all()
+    assert [m.kind for m in mail] == [MailKind.REPORT_RECEIVED]
+    assert rollups.stored() == rollups.recount("UTC")  # the first draw's counts rolled back
 
 
 @pytest.mark.p7
