@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from . import accounts, audit
 from .database import db
 from .errors import InvalidInput
-from .mail.addresses import alias_for, is_our_address, reference_from_reply_address
+from .mail.addresses import aliases_for, is_our_address, reference_from_reply_address
 from .models import Category, MailAlias, User
 from .permissions import Permission, require
 
@@ -116,8 +116,9 @@ def test_address(address: str) -> RouteTest:
 def category_for(addresses: Sequence[str]) -> tuple[Category | None, str]:
     """The category an alias among the recipients chooses, else the default one; and why.
     None only when no category is active."""
+    known = aliases_for(addresses)
     for address in addresses:
-        alias = alias_for(address)
+        alias = known.get(address.strip().lower())
         if alias is not None and alias.category.active:
             return alias.category, f"category {alias.category.slug} from {alias.address}"
     return default_category(), "default category"

@@ -239,6 +239,7 @@ def add_followup(
     if errors:
         raise InvalidInput(errors)
     message = _add_message(ticket, author, MessageKind.REPORTER, body, origin, stored_files)
+    message.email_message_id = outbox.new_message_id()  # the acknowledgment answers it: no UPDATE
     if ticket.status in workflow.REOPENED_BY_REPORTER:
         workflow.change_status(author, ticket, Status.OPEN)
     ticket.last_activity_at = utcnow()

@@ -138,33 +138,35 @@ def _store(raw: bytes, channel: Channel, recipients: Sequence[str], source: str 
     first_copy_keys = {"first_sha256": fields["sha256"], "first_message_id": fields["message_id"]}
     try:
         try:
-            inbound = _insert(InboundMail(**fields, **first_copy_keys), raw)
+            inbound_id = _insert(InboundMail(**fields, **first_copy_keys), raw)
         except IntegrityError:  # a copy of a message stored before, which keeps the keys
             db.session.rollback()
-            inbound = _insert(InboundMail(**fields), raw)
+            inbound_id = _insert(InboundMail(**fields), raw)
     except Exception as error:  # the database or the store: either way, nothing is kept
         db.session.rollback()
         log.exception("could not store an inbound message from %s", source or channel)
         raise StoreFailed(f"could not store the message ({type(error).__name__})") from error
-    log.info("stored inbound mail %s (%s, %d bytes)", inbound.id, channel, inbound.size)
-    return inbound.id
+    log.info("stored inbound mail %s (%s, %d bytes)", inbound_id, channel, len(raw))
+    return inbound_id
 
 
-def _insert(inbound: InboundMail, raw: bytes) -> InboundMail:
+def _insert(inbound: InboundMail, raw: bytes) -> int:
     """The row and its raw copy, committed: on the database backend in one transaction; on the
-    others the copy is written (durably) before the row commits, so a row always has one."""
+    others the copy is written (durably) before the row commits, so a row always has one.
+    Returns the row's id (read before the commit, which would have it read again)."""
     db.session.add(inbound)
     db.session.flush()  # the id names the raw copy; a second copy's IntegrityError comes here
-    blobs, key = storage.current(), storage.mail_key(inbound.id)
+    inbound_id = inbound.id
+    blobs, key = storage.current(), storage.mail_key(inbound_id)
     blobs.put(key, raw)
     try:
         db.session.commit()
     except Exception:
         db.session.rollback()
         if not blobs.transactional:
-            _remove_unless_committed(blobs, key, inbound.id)
+            _remove_unless_committed(blobs, key, inbound_id)
         raise
-    return inbound
+    return inbound_id
 
 
 def _remove_unless_committed(blobs: storage.BlobStore, key: str, inbound_id: int) -> None:
@@ -218,9 +220,10 @@ def _process(inbound_id: int, raw: bytes | None = None) -> IntakeResult:
         db.session.rollback()
         inbound = _locked(inbound_id)
     _record(inbound, decision, mail)
+    result = _result(inbound)  # before the commit, which would have the row read again
     db.session.commit()
-    log.info("inbound mail %s: %s %s", inbound.id, inbound.outcome, inbound.reason or "")
-    return _result(inbound)
+    log.info("inbound mail %s: %s %s", inbound_id, result.outcome, result.reason or "")
+    return result
 
 
 def _left_unprocessed(inbound: InboundMail) -> bool:

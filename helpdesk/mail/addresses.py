@@ -2,6 +2,7 @@
 each ticket's signed reply address, and the links mail carries to our site. Intake, the alias
 tester and the outbox all ask here."""
 
+from collections.abc import Iterable
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -29,8 +30,17 @@ def message_id_domain() -> str:
     return current_app.config["HELPDESK_SUPPORT_ADDRESS"].rpartition("@")[2]
 
 
+def aliases_for(addresses: Iterable[str]) -> dict[str, MailAlias]:
+    """The aliases among `addresses`, by their lower-cased address, in one query."""
+    wanted = {address.strip().lower() for address in addresses}
+    if not wanted:
+        return {}
+    found = db.session.scalars(select(MailAlias).where(MailAlias.address.in_(wanted)))
+    return {alias.address: alias for alias in found}
+
+
 def alias_for(address: str) -> MailAlias | None:
-    return db.session.scalar(select(MailAlias).where(MailAlias.address == address.strip().lower()))
+    return aliases_for([address]).get(address.strip().lower())
 
 
 def is_our_address(address: str) -> bool:
