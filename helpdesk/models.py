@@ -14,6 +14,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -72,8 +74,10 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     # The inbox search finds a reporter by the start of their name (LIKE 'priya%' on
     # PostgreSQL, which this operator class lets the index answer; GLOB on SQLite).
+    # Reports name a member in any case: their accounts are found by the lower-cased id.
     __table_args__ = (
         Index("ix_users_name_key", "name_key", postgresql_ops={"name_key": "text_pattern_ops"}),
+        Index("ix_users_marketplace_id_lower", func.lower(text("marketplace_id"))),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
