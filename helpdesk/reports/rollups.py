@@ -13,6 +13,7 @@ until then the reports refuse to mix two zones' days.
 
 from collections import Counter
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -141,12 +142,19 @@ def _rows(counts: Counter) -> list[dict]:
 
 
 def _upsert(session: Session, delta: Counter) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = _adding_upsert(session.get_bind().dialect.name)
+    session.connection().execute(statement, _rows(delta))
+
+
+@cache
+def _adding_upsert(dialect_name: str):
+    """INSERT … ON CONFLICT adding to the count, built once per dialect: every flush that
+    writes a ticket, message or decision runs it."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(ReportCount)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=KEY, set_={"count": ReportCount.count + statement.excluded.count}
     )
-    session.connection().execute(statement, _rows(delta))
 
 
 @event.listens_for(Session, "after_flush")
