@@ -6,7 +6,7 @@ not a reference finds nothing."""
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .database import db
 from .models import Message, Ticket, User
@@ -25,10 +25,15 @@ def reporter_tickets(reporter: User) -> list[Ticket]:
 
 
 def reporter_ticket(reporter: User, reference: str) -> Ticket | None:
-    """The ticket if this member reported it; None both when it is someone else's and missing."""
+    """The ticket if this member reported it; None both when it is someone else's and missing.
+    Its category comes in the same query: every page and answer about it shows it."""
     if (parsed := parse_reference(reference)) is None:
         return None
-    query = select(Ticket).where(Ticket.reference == parsed, Ticket.reporter_id == reporter.id)
+    query = (
+        select(Ticket)
+        .where(Ticket.reference == parsed, Ticket.reporter_id == reporter.id)
+        .options(joinedload(Ticket.category, innerjoin=True))
+    )
     return db.session.scalar(query)
 
 
