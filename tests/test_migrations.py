@@ -4,7 +4,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import flask_migrate
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -23,8 +22,6 @@ from .factories import make_ticket, make_user
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-# SQLite's schema cannot be read back for an index on an expression; PostgreSQL's can.
-@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_models_and_migrations_agree(app):
     with app.app_context(), db.engine.connect() as connection:
         options = {"compare_type": True, "include_object": _not_search_object}

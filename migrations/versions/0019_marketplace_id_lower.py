@@ -2,6 +2,9 @@
 lower-cased marketplace id on every acknowledgment: an index on that expression, where the
 query read the whole users table.
 
+SQLite cannot reflect an index on an expression: a later migration that rebuilds `users` in
+batch mode there must create this index again, as 0017 does for the full-text triggers.
+
 Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-05
