@@ -164,7 +164,7 @@ def open_ticket(
         submission_fingerprint=fingerprint,
         linked_ticket=follows_up,
         answers=answered,
-        messages=[],  # the guard reads them without a query
+        messages=[],  # a loaded list: the report joins it, and the guard reads it without a query
     )
     report = _new_message(ticket, reporter, MessageKind.REPORTER, description, source, stored_files)
     report.email_message_id = outbox.new_message_id()  # the acknowledgment answers it: no UPDATE
