@@ -152,23 +152,30 @@ def login_as(app, client):
 
 
 @pytest.fixture
-def count_queries(app):
-    """count_queries(callable) -> how many SQL statements it ran."""
+def statements_run(app):
+    """statements_run(callable) -> the SQL statements it ran, each with its parameters as the
+    driver got them."""
     from sqlalchemy import event
 
-    def count(run) -> int:
+    def run_and_keep(run) -> list[tuple[str, object]]:
         statements = []
         with app.app_context():
             engine = db.engine
 
-        def record(conn, cursor, statement, *args):
-            statements.append(statement)
+        def record(conn, cursor, statement, parameters, *args):
+            statements.append((statement, parameters))
 
         event.listen(engine, "before_cursor_execute", record)
         try:
             run()
         finally:
             event.remove(engine, "before_cursor_execute", record)
-        return len(statements)
+        return statements
 
-    return count
+    return run_and_keep
+
+
+@pytest.fixture
+def count_queries(statements_run):
+    """count_queries(callable) -> how many SQL statements it ran."""
+    return lambda run: len(statements_run(run))

@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from helpdesk import accounts, decisions, reported, tickets
@@ -138,29 +138,17 @@ def test_the_linked_account_when_a_member_here_has_the_marketplace_id(app, clien
     assert "Jane Doe" in account and "jane@members.example" in account
 
 
-def test_the_members_accounts_are_found_through_an_index(app, jane):
+def test_the_members_accounts_are_found_through_an_index(app, jane, statements_run):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("PostgreSQL's planner scans a table this small whatever its indexes")
-        statements = []
-        keep = _keep_statement(statements)
-        event.listen(db.engine, "before_cursor_execute", keep)
-        try:
-            found = reported.accounts_named("jane_doe")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", keep)
+        found = []
+        ran = statements_run(lambda: found.extend(reported.accounts_named("jane_doe")))
         assert [user.email for user in found] == [jane["jane"]]
-        statement, parameters = next(s for s in statements if "FROM users" in s[0])
+        statement, parameters = next(s for s in ran if "FROM users" in s[0])
         explain = db.session.connection().exec_driver_sql
         plan = explain("EXPLAIN QUERY PLAN " + statement, parameters)
         assert "USING INDEX ix_users_marketplace_id_lower" in " ".join(row[3] for row in plan)
-
-
-def _keep_statement(statements: list):
-    def keep(connection, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    return keep
 
 
 def test_another_spelling_of_the_key_finds_the_same_member(app, client, jane):
