@@ -24,6 +24,7 @@ from functools import cache
 from .name_words import common_words
 from .outcome_words import LANGUAGES
 from .spelling import Reading, read
+from .word_trie import alternatives, grouped
 
 # A sentence ends at its punctuation or at a blank line; a single line break is wrapping.
 _SENTENCE = re.compile(r"(?:[^.!?;:\n]|\n(?!\n))+")
@@ -301,13 +302,15 @@ def _languages() -> tuple[_Language, ...]:
 @cache
 def _any_trigger() -> re.Pattern:
     """An enforcement word of any language the guard reads."""
-    return re.compile(_words("|".join(_trigger_words(words) for words in LANGUAGES.values())))
+    every_language = [word for words in LANGUAGES.values() for word in _trigger_words(words)]
+    return re.compile(_words(grouped(every_language)))
 
 
-def _trigger_words(words: dict) -> str:
-    """Every word a language's enforcement statements turn on, as one regular expression."""
+def _trigger_words(words: dict) -> list[str]:
+    """Every word a language's enforcement statements turn on. Only whether a sentence holds
+    one matters, so they are searched grouped: most sentences hold none."""
     kinds = ("participles", "verbs", "we_verbs", "nouns", "states")
-    return "|".join(f"(?:{words[kind]})" for kind in kinds)
+    return [word for kind in kinds for word in alternatives(words[kind])]
 
 
 def _compile(code: str, words: dict) -> _Language:
@@ -324,7 +327,7 @@ def _compile(code: str, words: dict) -> _Language:
             _words(words["auxiliaries"]) + rf"(?:\s+\S+){{0,{words['gap']}}}\s*$"
         ),
         refs=re.compile(refs),
-        triggers=re.compile(_words(_trigger_words(words))),
+        triggers=re.compile(_words(grouped(_trigger_words(words)))),
         preposition_before=re.compile(_words(words["prepositions"]) + r"\s+$"),
         connector=re.compile(_words(words["connectors"])),
         reporter_acts_before=re.compile(_words(words["reporter_acts"]) + r"(?:\s+\S+){0,3}\s*$"),
