@@ -24,17 +24,21 @@ def reporter_tickets(reporter: User) -> list[Ticket]:
     return list(db.session.scalars(query))
 
 
-def reporter_ticket(reporter: User, reference: str) -> Ticket | None:
+def reporter_ticket(reporter: User, reference: str, *, thread: bool = False) -> Ticket | None:
     """The ticket if this member reported it; None both when it is someone else's and missing.
-    Its category comes in the same query: every page and answer about it shows it."""
+    Its category comes in the same query: every page and answer about it shows it; with
+    `thread`, its messages and their files too (the reporter's page and the API show them)."""
     if (parsed := parse_reference(reference)) is None:
         return None
+    options = [joinedload(Ticket.category, innerjoin=True)]
+    if thread:
+        options.append(joinedload(Ticket.messages).joinedload(Message.attachments))
     query = (
         select(Ticket)
         .where(Ticket.reference == parsed, Ticket.reporter_id == reporter.id)
-        .options(joinedload(Ticket.category, innerjoin=True))
+        .options(*options)
     )
-    return db.session.scalar(query)
+    return db.session.scalars(query).unique().one_or_none()
 
 
 def agent_ticket(reference: str) -> Ticket | None:

@@ -1,13 +1,18 @@
 """What a reporter sees of their ticket (P1, P2): one view for their pages, the API and mail."""
 
+import io
+
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from helpdesk import canned_replies, reporter_view, tickets
 from helpdesk.database import db
 from helpdesk.models import Status, User
 
 from .factories import make_ticket, make_user
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 
 @pytest.mark.p2
@@ -75,3 +80,28 @@ def test_the_reporters_page_names_the_team_never_the_agent_nor_a_note(app, clien
     assert "Thank you, we are looking into it." in page
     assert "Priya" not in page and "account under review" not in page
     assert "Received" in page
+
+
+def test_the_reporters_page_reads_the_thread_with_the_ticket_however_long(
+    app, client, login_as, count_queries
+):
+    """Messages and their files come in the ticket's own query, not one query per message."""
+    email = login_as("member")
+    with app.app_context():
+        reporter = db.session.scalar(select(User).where(User.email == email))
+        agent = make_user("agent")
+        short, long = make_ticket(reporter=reporter), make_ticket(reporter=reporter)
+        for number in range(3):
+            screenshot = FileStorage(io.BytesIO(PNG), filename=f"shot-{number}.png")
+            tickets.add_followup(reporter, long, f"More detail {number}", [screenshot])
+            tickets.post_reply(agent, long, f"Thank you, noted {number}.")
+        db.session.commit()
+        references = short.reference, long.reference
+    pages = []
+    few = count_queries(lambda: pages.append(client.get(f"/tickets/{references[0]}")))
+    many = count_queries(lambda: pages.append(client.get(f"/tickets/{references[1]}")))
+    assert few == many
+    thread = pages[1].get_data(as_text=True)
+    said = ["More detail 0", "Thank you, noted 0.", "More detail 2", "Thank you, noted 2."]
+    assert [thread.index(text) for text in said] == sorted(thread.index(text) for text in said)
+    assert all(f"shot-{number}.png" in thread for number in range(3))

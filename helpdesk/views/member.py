@@ -30,7 +30,7 @@ bp = Blueprint("member", __name__)
 
 def _own_ticket_or_404(reference: str) -> Ticket:
     """Someone else's ticket and a missing one look the same: 404."""
-    ticket = ticket_lookup.reporter_ticket(current_user, reference)
+    ticket = ticket_lookup.reporter_ticket(current_user, reference, thread=True)
     if ticket is None:
         abort(404)
     return ticket

@@ -177,7 +177,7 @@ def read_report(reference: str):
     query = query_args(ReportQuery)
     reporter = accounts.marketplace_member_or_none(query.member)
     reference = reference_or_404(reference)
-    ticket = ticket_lookup.reporter_ticket(reporter, reference) if reporter else None
+    ticket = ticket_lookup.reporter_ticket(reporter, reference, thread=True) if reporter else None
     if ticket is None:  # someone else's report looks like no report at all
         raise ApiProblem(404, "Not found", f"{query.member} has no report {reference}.")
     return json_response(_report_out(ticket))
