@@ -18,9 +18,10 @@ out (DESIGN §6).
 import logging
 import re
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, render_template
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from .. import audit, reported, signing
 from ..database import db, utcnow
@@ -291,19 +292,28 @@ def _over_hourly_limit(kind: MailKind, recipient: str) -> bool:
     if family is None:
         return False
     limit = current_app.config["HELPDESK_ACKS_PER_HOUR"]
-    # Counting stops at the limit: in a storm the hour holds ever more mail to one address.
+    since = utcnow() - timedelta(hours=1)
+    counted = {"recipient": recipient, "kinds": sorted(family), "since": since, "limit": limit}
+    return db.session.scalar(_recent_mail_count(), counted) >= limit
+
+
+@cache
+def _recent_mail_count() -> Select:
+    """How many mails of some kinds went to an address since a moment, counted only up to a
+    limit: in a storm the hour holds ever more mail to one address. Built once: building it
+    cost more than running it."""
     counted = (
         select(OutboundMail.id)
         .where(
-            OutboundMail.recipient == recipient,
-            OutboundMail.kind.in_(family),
+            OutboundMail.recipient == bindparam("recipient"),
+            OutboundMail.kind.in_(bindparam("kinds", expanding=True)),
             OutboundMail.status.in_(COUNTED_STATUSES),
-            OutboundMail.created_at >= utcnow() - timedelta(hours=1),
+            OutboundMail.created_at >= bindparam("since"),
         )
-        .limit(limit)
+        .limit(bindparam("limit"))
         .subquery()
     )
-    return db.session.scalar(select(func.count()).select_from(counted)) >= limit
+    return select(func.count()).select_from(counted)
 
 
 def _limit_reason() -> str:
