@@ -4,9 +4,10 @@ makes every way of naming the same member one (agents see a member's other repor
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from .database import db
@@ -144,5 +145,11 @@ def accounts_named(key: str) -> list[User]:
     (the username, or the id in a profile link such as /freelancers/~01f3c). Looked up when
     needed rather than when a report came in, so that an account linked later counts too."""
     names = [prefix + key for prefix in ("", "~", "@")]
-    query = select(User).where(func.lower(User.marketplace_id).in_(names), User.role == Role.MEMBER)
-    return list(db.session.scalars(query.order_by(User.id)))
+    return list(db.session.scalars(_members_named(), {"names": names}))
+
+
+@cache
+def _members_named() -> Select:
+    """Built once: every acknowledgment asks, and building it cost as much as running it."""
+    named = func.lower(User.marketplace_id).in_(bindparam("names", expanding=True))
+    return select(User).where(named, User.role == Role.MEMBER).order_by(User.id)

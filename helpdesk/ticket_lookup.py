@@ -4,8 +4,9 @@ signing.parse_reference however they were typed (case, spaces, O for 0); anythin
 not a reference finds nothing."""
 
 from collections.abc import Sequence
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .database import db
@@ -30,15 +31,21 @@ def reporter_ticket(reporter: User, reference: str, *, thread: bool = False) -> 
     `thread`, its messages and their files too (the reporter's page and the API show them)."""
     if (parsed := parse_reference(reference)) is None:
         return None
+    found = db.session.scalars(
+        _reporters_ticket(thread), {"reference": parsed, "reporter": reporter.id}
+    )
+    return found.unique().one_or_none()
+
+
+@cache
+def _reporters_ticket(thread: bool) -> Select:
+    """Built once: a member's every page about a report asks, and building it with its loader
+    options cost more than running it."""
     options = [joinedload(Ticket.category, innerjoin=True)]
     if thread:
         options.append(joinedload(Ticket.messages).joinedload(Message.attachments))
-    query = (
-        select(Ticket)
-        .where(Ticket.reference == parsed, Ticket.reporter_id == reporter.id)
-        .options(*options)
-    )
-    return db.session.scalars(query).unique().one_or_none()
+    mine = (Ticket.reference == bindparam("reference"), Ticket.reporter_id == bindparam("reporter"))
+    return select(Ticket).where(*mine).options(*options)
 
 
 def agent_ticket(reference: str) -> Ticket | None:
