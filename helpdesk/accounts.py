@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, tuple_
+from sqlalchemy import Select, bindparam, delete, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
@@ -141,7 +141,7 @@ def authenticate(email: str, password: str, address: str, settings: dict) -> Use
             "Too many failed log-ins. Wait "
             f"{settings['HELPDESK_LOGIN_WINDOW_MINUTES']} minutes, then try again."
         )
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = with_email(email)
     if not _password_matches(user, password) or not user.active:
         db.session.add(LoginFailure(email=email[:254], address=address[:64]))
         return None
@@ -195,7 +195,7 @@ def marketplace_member_or_none(marketplace_id: str) -> User | None:
 
 
 def _link_marketplace_id(marketplace_id: str, email: str, display_name: str) -> User:
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = with_email(email)
     if user is None:
         user = create_user(email, None, role=Role.MEMBER, display_name=display_name, actor=None)
     elif user.role is not Role.MEMBER or user.marketplace_id is not None:
@@ -326,6 +326,17 @@ def set_evidence_blur(user: User, blur: bool) -> None:
     user.blur_evidence = blur
     audit.record(user, "user.evidence_blur_changed", target=f"user:{user.id}", new=blur)
     db.session.flush()
+
+
+def with_email(email: str) -> User | None:
+    """The account with this address (as normalise_email gives it), if there is one."""
+    return db.session.scalar(_user_with_email(), {"email": email})
+
+
+@cache
+def _user_with_email() -> Select:
+    """Built once: every log-in and every mail taken in asks."""
+    return select(User).where(User.email == bindparam("email"))
 
 
 def session_user(session_id: str) -> User | None:

@@ -9,7 +9,6 @@ member is made staff with a role change instead).
 """
 
 from flask import current_app
-from sqlalchemy import select
 
 from . import accounts, audit, signing
 from .database import db, utcnow
@@ -29,7 +28,7 @@ def invite(actor: User, email: str, display_name: str, role: Role | str) -> Outb
     the privacy guard may have blocked. Flushes; the caller commits."""
     require(actor, Permission.ADMINISTER)
     email, display_name, role = _checked(email, display_name, role)
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = accounts.with_email(email)
     resent = user is not None
     if user is None:
         user = _new_account(email, display_name, role, actor)

@@ -183,7 +183,7 @@ def subject_export(actor: User | None, email: str) -> bytes:
     address = email.strip().lower()
     if "@" not in address or len(address) > 254:
         raise InvalidInput({"email": ["Give an email address."]})
-    user = db.session.scalar(select(User).where(User.email == address))
+    user = accounts.with_email(address)
     files: dict[str, bytes] = {}
     document = {
         "address": address,

@@ -9,7 +9,6 @@ account; only an active account gets mail.
 import hashlib
 
 from flask import current_app
-from sqlalchemy import select
 
 from . import accounts, audit, signing
 from .database import db
@@ -26,7 +25,7 @@ def request_reset(email: str) -> None:
     about accounts. Flushes; the caller commits.
     """
     email = accounts.normalise_email(email)
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = accounts.with_email(email)
     if user is None or not user.active:
         return
     token = signing.password_reset_token(user.id, password_fingerprint(user), _secret())

@@ -9,10 +9,8 @@ nothing either way; only the address's owner reads the answer.
 """
 
 from flask import current_app
-from sqlalchemy import select
 
 from . import accounts, audit, signing
-from .database import db
 from .errors import EmailTaken
 from .mail import outbox
 from .mail.addresses import external_url
@@ -26,7 +24,7 @@ def request_registration(email: str, display_name: str) -> None:
     caller commits."""
     email = accounts.normalise_email(email)
     display_name = accounts.checked_display_name(display_name)
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = accounts.with_email(email)
     if user is None:
         _new_member(email, display_name)
     elif user.active:

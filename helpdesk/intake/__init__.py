@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions, storage
@@ -246,8 +247,14 @@ def _earlier_copy(inbound: InboundMail) -> InboundMail | None:
 def _locked(inbound_id: int) -> InboundMail:
     """The row, locked against a second process working on it (PostgreSQL; SQLite's
     BEGIN IMMEDIATE already lets one writer in at a time)."""
-    query = select(InboundMail).where(InboundMail.id == inbound_id).with_for_update()
-    return db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
+    return db.session.execute(_locked_row(), {"id": inbound_id}).scalar_one()
+
+
+@cache
+def _locked_row() -> Select:
+    """Built once: every mail is read this way, and building it cost about as much as running it."""
+    query = select(InboundMail).where(InboundMail.id == bindparam("id")).with_for_update()
+    return query.execution_options(populate_existing=True)
 
 
 def _record(inbound: InboundMail, decision: routing.Decision, mail: mime.ParsedMail | None) -> None:

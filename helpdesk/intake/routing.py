@@ -231,7 +231,7 @@ def _sender_account(mail: mime.ParsedMail) -> User:
         email = accounts.normalise_email(mail.sender)
     except InvalidInput:
         raise Quarantine(f"the sender address {mail.sender!r} is not usable") from None
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = accounts.with_email(email)
     if user is not None:
         return user
     name = (mail.sender_name or email.split("@", 1)[0]).strip()[:100] or email
