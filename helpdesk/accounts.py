@@ -339,13 +339,20 @@ def _user_with_email() -> Select:
     return select(User).where(User.email == bindparam("email"))
 
 
+@cache
+def _user_with_id() -> Select:
+    """Built once: every request asks. (Session.get builds its query each time: a request's
+    session never holds the user yet, so there is nothing for it to find without one.)"""
+    return select(User).where(User.id == bindparam("id"))
+
+
 def session_user(session_id: str) -> User | None:
     """The active account a session cookie's user id ("<id>.<generation>") names, if that
     session has not been ended since."""
     user_id, _, generation = session_id.partition(".")
     if not (user_id.isdigit() and generation.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(_user_with_id(), {"id": int(user_id)})
     if user is None or not user.active or user.session_generation != int(generation):
         return None
     return user
