@@ -341,8 +341,8 @@ def _user_with_email() -> Select:
 
 @cache
 def _user_with_id() -> Select:
-    """Built once: every request asks. (Session.get builds its query each time: a request's
-    session never holds the user yet, so there is nothing for it to find without one.)"""
+    """Built once: every request asks. (Session.get would build its query each time, and its
+    identity-map shortcut never helps: a request's session does not hold the user yet.)"""
     return select(User).where(User.id == bindparam("id"))
 
 

@@ -24,7 +24,7 @@ from functools import cache
 from .name_words import common_words
 from .outcome_words import LANGUAGES
 from .spelling import Reading, read
-from .word_trie import alternatives, grouped
+from .word_trie import grouped
 
 # A sentence ends at its punctuation or at a blank line; a single line break is wrapping.
 _SENTENCE = re.compile(r"(?:[^.!?;:\n]|\n(?!\n))+")
@@ -302,15 +302,16 @@ def _languages() -> tuple[_Language, ...]:
 @cache
 def _any_trigger() -> re.Pattern:
     """An enforcement word of any language the guard reads."""
-    every_language = [word for words in LANGUAGES.values() for word in _trigger_words(words)]
+    every_language = [
+        fragment for words in LANGUAGES.values() for fragment in _trigger_words(words)
+    ]
     return re.compile(_words(grouped(every_language)))
 
 
 def _trigger_words(words: dict) -> list[str]:
-    """Every word a language's enforcement statements turn on. Only whether a sentence holds
-    one matters, so they are searched grouped: most sentences hold none."""
-    kinds = ("participles", "verbs", "we_verbs", "nouns", "states")
-    return [word for kind in kinds for word in alternatives(words[kind])]
+    """The fragments of every word a language's enforcement statements turn on. Only whether a
+    sentence holds one matters, so they are searched grouped: most sentences hold none."""
+    return [words[kind] for kind in ("participles", "verbs", "we_verbs", "nouns", "states")]
 
 
 def _compile(code: str, words: dict) -> _Language:

@@ -2,7 +2,7 @@
 
 re tries the alternatives of `a|b|c…` one after another wherever it looks, so a list of
 hundreds of words costs hundreds of attempts at every word of a text. Grouped by their leading
-letters (`ban|banned|block` becomes `b(?:an(?:|ned)|lock)`), a place where no word starts is
+letters (`ban|banned|block` becomes `b(?:an(?:ned|)|lock)`), a place where no word starts is
 passed after a few steps. The grouped expression matches at the same places as the plain
 alternation, though it may take a different alternative there: use it to learn whether and
 where one of the words occurs, not which one.
