@@ -18,7 +18,7 @@ from sqlalchemy import select
 from .. import accounts, aliases, signing, tickets
 from ..attachments import StoredFile, current_store
 from ..database import db
-from ..errors import DomainError, InvalidInput
+from ..errors import DomainError, EmailTaken, InvalidInput
 from ..mail import addresses
 from ..mail import text as mail_text
 from ..models import (
@@ -235,7 +235,10 @@ def _sender_account(mail: mime.ParsedMail) -> User:
     if user is not None:
         return user
     name = (mail.sender_name or email.split("@", 1)[0]).strip()[:100] or email
-    return accounts.create_user(email, None, role=Role.MEMBER, display_name=name, actor=None)
+    try:
+        return accounts.create_user(email, None, role=Role.MEMBER, display_name=name, actor=None)
+    except EmailTaken:  # made a moment ago, for another mail of theirs taken in at once
+        return accounts.with_email(email)
 
 
 def _addressed_ticket(inbound: InboundMail, mail: mime.ParsedMail) -> tuple[Ticket, str] | None:

@@ -541,6 +541,32 @@ def test_copies_arriving_at_the_same_moment_make_one_ticket(app):
 
 
 @pytest.mark.p6
+def test_reports_from_one_new_sender_at_the_same_moment_share_one_account(app):
+    """Four reports by a first-time sender delivered at once (an MTA's parallel deliveries,
+    `mail ingest --jobs`): one account is made, and each report files under it."""
+    reports = [
+        _mail("Nina Park <nina.park@example.net>", f"Scam job posting {number}", "A deposit.")
+        for number in range(4)
+    ]
+    barrier = threading.Barrier(len(reports))
+
+    def deliver(raw: bytes) -> intake.IntakeResult:
+        with app.app_context():
+            barrier.wait()
+            return intake.receive(raw, intake.Channel.LMTP)
+
+    with ThreadPoolExecutor(len(reports)) as pool:
+        results = list(pool.map(deliver, reports))
+    assert [result.outcome for result in results] == [InboundOutcome.CREATED] * 4, [
+        result.reason for result in results
+    ]
+    assert _count(app, User) == 1
+    with app.app_context():
+        reporters = db.session.scalars(select(Ticket.reporter_id).distinct()).all()
+        assert len(reporters) == 1
+
+
+@pytest.mark.p6
 def test_a_copy_sent_again_finishes_a_first_copy_a_crash_left_behind(app, runner, database_url):
     """No sweep needed when the sender retries: its copy finishes the stuck first one."""
     raw = _mail("Omar Haddad <omar.haddad@example.net>", "Threats", "He says he will find me.")
