@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import resource
 import socket
 import sys
 import time
@@ -120,6 +121,12 @@ def peak_rss_mib(pid: int | str = "self") -> float:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
+def largest_peak_rss_mib() -> float:
+    """The most memory this process, or any child process it has waited for, held at once."""
+    children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    return max(peak_rss_mib(), round(children_kib / 1024, 1))
+
+
 def child_pids(pid: int) -> list[int]:
     """The live processes whose parent is `pid` (a gunicorn master's workers)."""
     children = []
@@ -134,22 +141,24 @@ def child_pids(pid: int) -> list[int]:
     return sorted(children)
 
 
-# Runs `python -m MODULE ARGS…`, and as that process exits writes its peak memory to a file.
+# Runs `python -m MODULE ARGS…`, and as that process exits writes its peak memory (or that of
+# the largest process it forked) to a file.
 # The peak must come from inside the process: the ru_maxrss that wait4 reports for a child
 # also counts its parent's peak, which Linux carries over the exec.
 _PEAK_AT_EXIT = """
 import atexit, runpy, sys
 from pathlib import Path
-from bench.common import peak_rss_mib
+from bench.common import largest_peak_rss_mib
 peak_file, sys.argv = sys.argv[1], sys.argv[2:]
-atexit.register(lambda: Path(peak_file).write_text(str(peak_rss_mib())))
+atexit.register(lambda: Path(peak_file).write_text(str(largest_peak_rss_mib())))
 runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
 """
 
 
 def module_command(module: str, *args: str, peak_file: Path) -> list[str]:
-    """The command for `python -m module args…` that leaves its peak memory (MiB) in
-    `peak_file` when it exits; read it with float(peak_file.read_text())."""
+    """The command for `python -m module args…` that leaves its peak memory (MiB), or that of
+    the largest process it forked, in `peak_file` when it exits; read it with
+    float(peak_file.read_text())."""
     return [sys.executable, "-c", _PEAK_AT_EXIT, str(peak_file), module, *args]
 
 

@@ -1,6 +1,6 @@
 """Intake messages per second through `mail ingest`, and its peak memory on one 20 MB message.
 
-    python -m bench.intake [--messages 10000]   (or: make bench)
+    python -m bench.intake [--messages 10000] [--jobs 1 2]   (or: make bench)
 
 Builds a scratch database (SQLite in a temporary folder; on the PostgreSQL server named by
 BENCH_DATABASE_URL or DATABASE_URL when set) holding 200 web reports, then writes --messages
@@ -8,11 +8,13 @@ varied .eml files into a temporary directory: new reports from many senders (kno
 strangers, plain and HTML, some with a screenshot, some in Latin-1 or with encoded names),
 replies by each ticket's reporter (through the signed reply address, or In-Reply-To naming our
 acknowledgment), auto-replies, and later copies of earlier messages (the same bytes, or the
-same Message-ID with one more Received header). `flask --app wsgi mail ingest DIR` then takes
-them all in, as its own process; each JSON line it prints must show the outcome its message was
-generated for. Two more runs of `mail ingest` take one tiny message (the baseline) and one
-20 MB message (a base64 attachment). Each `mail ingest` process writes its own peak memory as
-it exits. Figures go to the terminal and, under "intake", to bench/results.json.
+same Message-ID with one more Received header). `flask --app wsgi mail ingest --jobs N DIR`
+then takes them all in, as its own process (with N forks of itself when N is above one); each
+JSON line it prints must show the outcome its message was generated for. That is done once for
+each --jobs value, on a database of its own. Two more runs of `mail ingest` take one tiny
+message (the baseline) and one 20 MB message (a base64 attachment). Each `mail ingest` writes,
+as it exits, the peak memory of the largest of its processes. Figures go to the terminal and,
+under "intake", to bench/results.json.
 """
 
 import json
@@ -59,6 +61,7 @@ LARGE_MESSAGE_BYTES = 20_000_000
 SHARES = {"report": 5, "reply": 3, "auto_reply": 1}
 COPY_SHARE = 0.1
 OUTCOME = {"report": "created", "reply": "appended", "auto_reply": "ignored", "copy": "duplicate"}
+OUTCOME_NAMES = "created / appended / duplicate / ignored / quarantined"
 
 NAMES = ["Ana Souza", "Zoë Martín", "Łukasz Nowak", "田中 花子", "Olu Adebayo", "Priya Iyer"]
 PROVIDERS = ["mail.example", "freelance.example", "post.example", "studio.example"]
@@ -85,48 +88,71 @@ WHATS = [
 def main() -> None:
     parser = argument_parser(__doc__)
     parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="`mail ingest --jobs` of each bulk run, each on a database of its own",
+    )
     args = parser.parse_args()
+    runs = [_runs(args.messages, jobs, single=jobs == args.jobs[0]) for jobs in args.jobs]
+    figures = {
+        "settings": {**vars(args), "database": runs[0]["database"], "cpus": os.cpu_count()},
+        "bulk": {str(run["jobs"]): run["bulk"] for run in runs},
+        **runs[0]["single"],
+    }
+    report("intake", figures, table_rows(figures), show_table=not args.no_table)
 
+
+def _runs(count: int, jobs: int, *, single: bool) -> dict:
+    """On a fresh database: `mail ingest --jobs JOBS` of `count` generated messages (its
+    speed, its outcomes against those generated, its peak memory); then, when `single`, one
+    tiny message and one 20 MB message, each by a run of its own."""
     with (
         tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as scratch,
         scratch_database("helpdesk_bench_intake", scratch) as database,
     ):
-        env = {
-            **os.environ,
-            "DATABASE_URL": database,
-            "SECRET_KEY": secrets.token_hex(16),
-            "HELPDESK_ATTACHMENT_DIR": f"{scratch}/attachments",
-            "HELPDESK_SUPPORT_ADDRESS": SUPPORT,
-            "HELPDESK_AUTHSERV_ID": AUTHSERV_ID,
-            # Room for the 20 MB message; the same in every run, so the baseline compares.
-            "HELPDESK_INTAKE_MAX_MESSAGE_BYTES": str(64 * 1024 * 1024),
-            "HELPDESK_MAX_ATTACHMENT_BYTES": str(64 * 1024 * 1024),
-        }
+        env = _environment(database, scratch)
         progress(f"intake: preparing a scratch {engine_name(database)} database")
         answered = prepare_database(env)
         folder = Path(scratch, "messages")
         folder.mkdir()
-        expected = write_messages(folder, args.messages, answered, env["SECRET_KEY"])
-        progress(f"intake: mail ingest of {len(expected):,} messages")
-        bulk = ingest(env, folder, Path(scratch, "bulk.jsonl"))
-        checked = compare(expected, bulk["lines"])
-        progress("intake: mail ingest of one tiny message, then of one 20 MB message")
-        tiny = ingest(env, write_one(folder.parent, "tiny", 0), Path(scratch, "tiny.jsonl"))
-        large_file = write_one(folder.parent, "large", LARGE_MESSAGE_BYTES)
-        large = ingest(env, large_file, Path(scratch, "large.jsonl"))
-        large_size = large_file.stat().st_size
-    runs = {"bulk": bulk, "tiny": tiny, "large": large}
-    figures = {
-        "settings": {**vars(args), "database": engine_name(database), "cpus": os.cpu_count()},
-        "messages": len(expected),
-        "seconds": bulk["seconds"],
-        "per_second": round(len(expected) / bulk["seconds"], 1),
-        **checked,
-        "peak_mib": {name: run["peak_mib"] for name, run in runs.items()},
-        "large_message_bytes": large_size,
-        "large_outcome": large["lines"][0]["outcome"],
+        expected = write_messages(folder, count, answered, env["SECRET_KEY"])
+        progress(f"intake: mail ingest --jobs {jobs} of {len(expected):,} messages")
+        run = ingest(env, folder, Path(scratch, "bulk.jsonl"), jobs=jobs)
+        bulk = {
+            "messages": len(expected),
+            "seconds": run["seconds"],
+            "per_second": round(len(expected) / run["seconds"], 1),
+            "peak_mib": run["peak_mib"],
+            **compare(expected, run["lines"]),
+        }
+        if single:
+            progress("intake: mail ingest of one tiny message, then of one 20 MB message")
+            tiny = ingest(env, write_one(folder.parent, "tiny", 0), Path(scratch, "tiny.jsonl"))
+            large_file = write_one(folder.parent, "large", LARGE_MESSAGE_BYTES)
+            large = ingest(env, large_file, Path(scratch, "large.jsonl"))
+            single = {
+                "peak_mib": {"tiny": tiny["peak_mib"], "large": large["peak_mib"]},
+                "large_message_bytes": large_file.stat().st_size,
+                "large_outcome": large["lines"][0]["outcome"],
+            }
+    return {"jobs": jobs, "database": engine_name(database), "bulk": bulk, "single": single}
+
+
+def _environment(database: str, scratch: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": database,
+        "SECRET_KEY": secrets.token_hex(16),
+        "HELPDESK_ATTACHMENT_DIR": f"{scratch}/attachments",
+        "HELPDESK_SUPPORT_ADDRESS": SUPPORT,
+        "HELPDESK_AUTHSERV_ID": AUTHSERV_ID,
+        # Room for the 20 MB message; the same in every run, so the baseline compares.
+        "HELPDESK_INTAKE_MAX_MESSAGE_BYTES": str(64 * 1024 * 1024),
+        "HELPDESK_MAX_ATTACHMENT_BYTES": str(64 * 1024 * 1024),
     }
-    report("intake", figures, table_rows(figures), show_table=not args.no_table)
 
 
 def prepare_database(env: dict) -> list[dict]:
@@ -288,11 +314,12 @@ def write_one(folder: Path, name: str, size: int) -> Path:
     return path
 
 
-def ingest(env: dict, path: Path, output: Path) -> dict:
-    """Run `mail ingest PATH` in its own process; its JSON lines, time and peak memory."""
+def ingest(env: dict, path: Path, output: Path, *, jobs: int = 1) -> dict:
+    """Run `mail ingest --jobs JOBS PATH` in its own process; its JSON lines, its time, and
+    the peak memory of the largest of its processes."""
     peak_file = output.with_suffix(".peak")
     command = module_command(
-        "flask", "--app", "wsgi", "mail", "ingest", str(path), peak_file=peak_file
+        "flask", "--app", "wsgi", "mail", "ingest", f"--jobs={jobs}", str(path), peak_file=peak_file
     )
     with output.open("w") as lines, tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
@@ -336,24 +363,29 @@ def compare(expected: dict[str, str], lines: list[dict]) -> dict:
 
 
 def table_rows(figures: dict) -> list:
-    count = f"{figures['messages']:,} messages"
-    outcomes = figures["outcomes"]
-    names = ("created", "appended", "duplicate", "ignored", "quarantined")
-    counts = " / ".join(str(outcomes.get(name, 0)) for name in names)
-    generated = " / ".join(str(figures["generated"].get(name, 0)) for name in names)
+    rows = []
+    for jobs, bulk in figures["bulk"].items():
+        count, processes = f"{bulk['messages']:,} messages", f"--jobs {jobs}"
+        rows += [
+            (f"mail ingest {processes}, {count}", bulk["per_second"], "messages/s"),
+            (f"mail ingest {processes}, {count}: wall time", bulk["seconds"], "s"),
+            (f"mail ingest {processes}: outcomes {OUTCOME_NAMES}", _counts(bulk["outcomes"]), ""),
+            ("as generated", _counts(bulk["generated"]), ""),
+            ("every message ended as generated", "no" if bulk["unexpected"] else "yes", ""),
+            (f"peak memory: mail ingest {processes}, largest process", bulk["peak_mib"], "MiB"),
+        ]
     peaks = figures["peak_mib"]
     large = f"one {figures['large_message_bytes'] / 1_000_000:.1f} MB message"
     return [
-        (f"mail ingest, {count}", figures["per_second"], "messages/s"),
-        (f"mail ingest, {count}: wall time (process start to exit)", figures["seconds"], "s"),
-        ("outcomes created / appended / duplicate / ignored / quarantined", counts, ""),
-        ("as generated", generated, ""),
-        ("every message ended as generated", "yes" if not figures["unexpected"] else "NO", ""),
-        (f"peak memory: mail ingest process, {count}", peaks["bulk"], "MiB"),
+        *rows,
         ("peak memory: mail ingest process, one tiny message", peaks["tiny"], "MiB"),
         (f"peak memory: mail ingest process, {large}", peaks["large"], "MiB"),
         (f"{large} ({figures['large_outcome']}) over one tiny message", _over(peaks), "MiB"),
     ]
+
+
+def _counts(outcomes: dict) -> str:
+    return " / ".join(str(outcomes.get(name, 0)) for name in OUTCOME_NAMES.split(" / "))
 
 
 def _over(peaks: dict) -> float:

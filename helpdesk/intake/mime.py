@@ -154,10 +154,20 @@ def parse(
 
 def read_message_id(raw: bytes) -> str | None:
     """The Message-ID from the header block alone, the same value parse() gives."""
+    return _normalise_message_id(_header_block(raw).get("message-id"))
+
+
+def read_sender(raw: bytes) -> str | None:
+    """The From address from the header block alone, the same value parse() gives; None when
+    From names no one mailbox."""
+    _name, address, _problem = _sender(_header_block(raw), notes=[])
+    return address
+
+
+def _header_block(raw: bytes) -> Message:
     end = _HEADER_END.search(raw)
     block = raw[: end.end()] if end else raw
-    headers = BytesParser(policy=_POLICY).parsebytes(block, headersonly=True)
-    return _normalise_message_id(headers.get("message-id"))
+    return BytesParser(policy=_POLICY).parsebytes(block, headersonly=True)
 
 
 def _parse(raw: bytes, body: "_Body", authserv_id: str | None) -> ParsedMail:

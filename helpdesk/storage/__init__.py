@@ -115,6 +115,12 @@ def current() -> BlobStore:
     return stores["store"]
 
 
+def forget_current() -> None:
+    """For a forked process: its store is built anew when first used, so that it shares no
+    connection with the process it was forked from."""
+    current_app.extensions.pop("helpdesk.storage", None)
+
+
 # --- deletions wait for the commit of the change that makes them right -------------------------
 
 _DELETIONS = "helpdesk.storage.deletions"

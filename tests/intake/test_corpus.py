@@ -41,8 +41,8 @@ def app(app):
     return app
 
 
-def _ingest(runner, path: str, **options) -> list[dict]:
-    result = runner.invoke(args=["mail", "ingest", path], **options)
+def _ingest(runner, *arguments: str, **options) -> list[dict]:
+    result = runner.invoke(args=["mail", "ingest", *arguments], **options)
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -141,6 +141,22 @@ def test_every_message_of_the_corpus_gets_its_outcome(app, runner, world, tmp_pa
         assert stored == len(expected)  # every message kept, whatever became of it
         solved = db.session.scalar(select(Ticket).where(Ticket.reference == world.solved.reference))
         assert solved.status is Status.OPEN  # the reporter's answer reopened it
+
+
+@pytest.mark.p6
+@pytest.mark.p7
+def test_several_processes_give_every_message_the_same_outcome(app, runner, world, tmp_path):
+    expected = write_corpus(tmp_path / "corpus", world)
+
+    lines = _ingest(runner, "--jobs", "3", str(tmp_path / "corpus"))
+
+    in_corpus_order = sorted(lines, key=lambda line: Path(line["source"]).name)
+    assert [Path(line["source"]).name for line in in_corpus_order] == sorted(expected)
+    _check(app, {name: expected[name] for name in sorted(expected)}, in_corpus_order, world)
+    _only_reporters_in_threads(app)
+    with app.app_context():
+        stored = db.session.scalar(select(func.count()).select_from(InboundMail))
+        assert stored == len(expected)
 
 
 def _outbox_by_kind(app) -> dict[MailKind, int]:
