@@ -96,7 +96,9 @@ def main() -> None:
         help="`mail ingest --jobs` of each bulk run, each on a database of its own",
     )
     args = parser.parse_args()
-    runs = [_runs(args.messages, jobs, single=jobs == args.jobs[0]) for jobs in args.jobs]
+    runs = [
+        _runs(args.messages, jobs, with_single_messages=jobs == args.jobs[0]) for jobs in args.jobs
+    ]
     figures = {
         "settings": {**vars(args), "database": runs[0]["database"], "cpus": os.cpu_count()},
         "bulk": {str(run["jobs"]): run["bulk"] for run in runs},
@@ -105,9 +107,9 @@ def main() -> None:
     report("intake", figures, table_rows(figures), show_table=not args.no_table)
 
 
-def _runs(count: int, jobs: int, *, single: bool) -> dict:
+def _runs(count: int, jobs: int, *, with_single_messages: bool) -> dict:
     """On a fresh database: `mail ingest --jobs JOBS` of `count` generated messages (its
-    speed, its outcomes against those generated, its peak memory); then, when `single`, one
+    speed, its outcomes against those generated, its peak memory); then, if asked, one
     tiny message and one 20 MB message, each by a run of its own."""
     with (
         tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as scratch,
@@ -128,7 +130,8 @@ def _runs(count: int, jobs: int, *, single: bool) -> dict:
             "peak_mib": run["peak_mib"],
             **compare(expected, run["lines"]),
         }
-        if single:
+        single = {}
+        if with_single_messages:
             progress("intake: mail ingest of one tiny message, then of one 20 MB message")
             tiny = ingest(env, write_one(folder.parent, "tiny", 0), Path(scratch, "tiny.jsonl"))
             large_file = write_one(folder.parent, "large", LARGE_MESSAGE_BYTES)
