@@ -17,11 +17,13 @@ from .factories import make_ticket, make_user
 
 REPORTER = "amara@members.example"
 MARKETPLACE_ID = "mkt-amara-1"
-REASON = "Zebracorn finding 7731: three fake invoices"
+REASON = "Zebracorn finding 773194026: three fake invoices"
 ACTION = "Quokka sanction"
 POLICY = "Wombat rule breach"
 # Each way the decision could be written: its words, its slugs, its reason's distinctive parts.
-MARKS = ("zebracorn", "7731", "quokka", "wombat")
+# The number is long enough that no random token on a page (CSRF, Message-ID) holds it by chance;
+# four digits once turned up in one.
+MARKS = ("zebracorn", "773194026", "quokka", "wombat")
 
 
 def _leaks(text: str) -> list[str]:
