@@ -7,6 +7,8 @@ The suite's app runs with TESTING, so an unhandled error would raise here instea
 """
 
 import sqlite3
+import threading
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -114,6 +116,41 @@ def write_lock_held(app):
     finally:
         other.rollback()
         other.close()
+
+
+def test_a_write_lock_released_within_the_busy_timeout_is_waited_for(quick_app):
+    client = quick_app.test_client()
+    log_in(client, "member@example.org")
+    form = report_form(quick_app, client)
+    path = make_url(quick_app.config["SQLALCHEMY_DATABASE_URI"]).database
+    locked = threading.Event()
+
+    def hold_the_lock_briefly():
+        other = sqlite3.connect(path, isolation_level=None)  # sqlite3 ties it to this thread
+        other.execute("BEGIN IMMEDIATE")
+        locked.set()
+        time.sleep(0.03)  # well inside the 100 ms the app waits
+        other.rollback()
+        other.close()
+
+    holder = threading.Thread(target=hold_the_lock_briefly)
+    holder.start()
+    locked.wait()
+    response = client.post("/tickets/new", data=form)
+    holder.join()
+
+    assert response.status_code == 302
+    assert tickets_saved(quick_app) == 1
+
+
+def test_a_wait_for_the_write_lock_leaves_the_busy_timeout_as_configured(quick_app):
+    with quick_app.app_context(), db.engine.connect() as connection:
+        driver = connection.connection.dbapi_connection
+        with write_lock_held(quick_app), pytest.raises(OperationalError, match="locked"):
+            connection.exec_driver_sql("SELECT 1")  # the write transaction begins first
+        assert driver.execute("PRAGMA busy_timeout").fetchone()[0] == 100
+        connection.rollback()
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1  # and it writes again
 
 
 @pytest.mark.p6
