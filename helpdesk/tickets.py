@@ -10,9 +10,8 @@ from datetime import timedelta
 from enum import Enum
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from . import audit, ticket_lookup, workflow
+from . import audit, direct_inserts, ticket_lookup, workflow
 from .attachments import StoredFile, Upload, current_store
 from .categories import checked_answers
 from .database import db, utcnow
@@ -43,6 +42,7 @@ from .models import (
 )
 from .permissions import Permission, allows, require
 from .reported import check_url, parse_reported_party
+from .reports import rollups
 from .signing import new_reference
 
 SUBJECT_LENGTH = (5, 200)
@@ -177,26 +177,25 @@ def open_ticket(
         attachments=len(stored_files),
         follows_up=follows_up.reference if follows_up else None,
     )
-    _insert_with_fresh_reference(ticket, created)
+    _insert_with_fresh_reference(ticket, report, created)
     audit.log(created)
     outbox.enqueue(MailKind.REPORT_RECEIVED, ticket=ticket, actor=reporter)
     return ticket
 
 
-def _insert_with_fresh_reference(ticket: Ticket, created: AuditEvent, attempts: int = 5) -> None:
-    """Insert the ticket, its messages and its `created` event in one flush, under a random
+def _insert_with_fresh_reference(
+    ticket: Ticket, report: Message, created: AuditEvent, attempts: int = 5
+) -> None:
+    """Insert the ticket, its report with its evidence and its `created` event under a random
     reference, drawing again on the (rare) collision."""
     for _ in range(attempts):
         ticket.reference = new_reference()
-        try:
-            with db.session.begin_nested():
-                db.session.add_all([ticket, created])
+        rows = [ticket, report, *report.attachments, created]
+        if direct_inserts.insert(*rows, unless_taken=True):
+            rollups.count_inserted(rows)
             return
-        except IntegrityError:  # the savepoint's rollback has expunged all three again
-            if ticket.submission_key:  # the same key at the same moment
-                _check_resubmission(ticket.submission_key, ticket.submission_fingerprint)
-            if ticket_lookup.by_reference(ticket.reference) is None:
-                raise
+        if ticket.submission_key:  # the same key at the same moment
+            _check_resubmission(ticket.submission_key, ticket.submission_fingerprint)
     raise RuntimeError("could not draw an unused ticket reference")
 
 

@@ -3,12 +3,20 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from helpdesk import tickets
 from helpdesk.database import db
 from helpdesk.errors import InvalidInput, NotAllowed, TicketClosed
-from helpdesk.models import AuditEvent, MailKind, OutboundMail, Priority, Status
+from helpdesk.models import (
+    AuditEvent,
+    MailKind,
+    MessageKind,
+    OutboundMail,
+    Priority,
+    Status,
+    Ticket,
+)
 from helpdesk.reported import URL_PATTERN, check_url
 from helpdesk.reports import rollups
 from helpdesk.signing import new_reference
@@ -84,6 +92,32 @@ def test_a_reference_drawn_twice_is_drawn_again_and_the_report_is_whole(app_cont
     mail = db.session.scalars(select(OutboundMail).where(OutboundMail.ticket == ticket)).all()
     assert [m.kind for m in mail] == [MailKind.REPORT_RECEIVED]
     assert rollups.stored() == rollups.recount("UTC")  # the first draw's counts rolled back
+
+
+def test_a_new_report_is_in_the_session_as_stored_and_a_commit_writes_nothing_more(
+    app_context, statements_run
+):
+    ticket = make_ticket(reported="quickpay_dev")
+    committed = statements_run(db.session.commit)
+    assert not [sql for sql, _ in committed if sql.split()[0] in ("INSERT", "UPDATE")]
+    kept = {column: getattr(ticket, column) for column in ("status", "version", "created_at")}
+    db.session.expire_all()
+    assert kept == {column: getattr(ticket, column) for column in kept}
+    assert kept["status"] is Status.NEW and kept["version"] == 1
+    assert [m.kind for m in ticket.messages[0].ticket.messages] == [MessageKind.REPORTER]
+    assert rollups.stored() == rollups.recount("UTC")
+
+
+def test_a_report_rolled_back_leaves_the_session_and_the_tables_as_they_were(app_context):
+    reporter = make_user()
+    db.session.commit()
+    gone = make_ticket(reporter)
+    db.session.rollback()
+    assert inspect(gone).transient and not inspect(gone.messages[0]).persistent
+    kept = make_ticket(reporter)  # SQLite gives it the rolled-back ticket's id again
+    db.session.commit()
+    assert db.session.scalars(select(Ticket.reference)).all() == [kept.reference]
+    assert rollups.stored() == rollups.recount("UTC")
 
 
 @pytest.mark.p7

@@ -23,7 +23,7 @@ from functools import cache
 from flask import current_app, render_template
 from sqlalchemy import Select, bindparam, func, select
 
-from .. import audit, reported, signing
+from .. import audit, direct_inserts, reported, signing
 from ..database import db, utcnow
 from ..errors import MailBlocked
 from ..models import (
@@ -94,8 +94,7 @@ def enqueue(
     else:
         mail.status = MailStatus.QUEUED
         log.info("%s queued for user %s (%s)", kind, owner.id, mail.email_message_id)
-    db.session.add(mail)
-    db.session.flush()
+    direct_inserts.insert(mail)
     return mail
 
 
@@ -220,12 +219,18 @@ def _other_spellings(ticket: Ticket) -> list[str]:
     way. Distinct values only, however many reports there are."""
     if not ticket.reported_key:
         return []
-    query = (
+    named = {"key": ticket.reported_key, "ticket_id": ticket.id}
+    return [value for row in db.session.execute(_spellings(), named) for value in row if value]
+
+
+@cache
+def _spellings() -> Select:
+    """Built once, as _recent_mail_count() is: every acknowledgment asks."""
+    return (
         select(Ticket.reported_member, Ticket.reported_profile_url)
-        .where(Ticket.reported_key == ticket.reported_key, Ticket.id != ticket.id)
+        .where(Ticket.reported_key == bindparam("key"), Ticket.id != bindparam("ticket_id"))
         .distinct()
     )
-    return [value for row in db.session.execute(query) for value in row if value]
 
 
 def reported_accounts(ticket: Ticket) -> list[User]:

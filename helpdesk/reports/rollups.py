@@ -6,9 +6,11 @@ recorded, and how many public replies each agent wrote. They are kept in the tra
 moves them: after every flush, the tickets, decisions and replies it inserted, changed or
 deleted are turned into +1/-1 on their rows (one upsert for the rows touched). Whatever path
 changed a ticket through the session (a form, the API, intake, the seed, retention), the count
-follows. Writes that bypass the session, like a bulk load, call rebuild() afterwards; so does
-a change of HELPDESK_TIME_ZONE (`flask reports rebuild`), because a day is a day in one zone:
-until then the reports refuse to mix two zones' days.
+follows. The rows of a new report are written past the flush (helpdesk.direct_inserts) and
+counted in the same transaction by count_inserted(). Other writes that bypass the session, like
+a bulk load, call rebuild() afterwards; so does a change of HELPDESK_TIME_ZONE (`flask reports
+rebuild`), because a day is a day in one zone: until then the reports refuse to mix two zones'
+days.
 """
 
 from collections import Counter
@@ -110,15 +112,21 @@ def _recategorised(session: Session, ticket: Ticket, zone: str, added: set) -> C
     return delta
 
 
-def changes(session: Session, zone: str) -> Counter:
-    """What this flush moves: {key: +n or -n}."""
+def _added(rows, zone: str) -> Counter:
+    """What new rows add: {key: +n}."""
     delta = Counter()
-    added = {row for row in session.new if isinstance(row, Decision | Message)}
-    for row in session.new:
+    for row in rows:
         if isinstance(row, Ticket):
             delta.update(_ticket_rows(row, zone, getattr))
-    for row in added:
-        _move(delta, None, _row_key(row, zone))
+        elif isinstance(row, Decision | Message):
+            _move(delta, None, _row_key(row, zone))
+    return delta
+
+
+def changes(session: Session, zone: str) -> Counter:
+    """What this flush moves: {key: +n or -n}."""
+    delta = _added(session.new, zone)
+    added = {row for row in session.new if isinstance(row, Decision | Message)}
     for row in session.dirty:
         if isinstance(row, Ticket):
             delta.update(_ticket_rows(row, zone, getattr))
@@ -163,6 +171,12 @@ def _count_flush(session: Session, _context) -> None:
         return
     if delta := changes(session, current_app.config["HELPDESK_TIME_ZONE"]):
         _upsert(session, delta)
+
+
+def count_inserted(rows) -> None:
+    """Count rows written past the session's flush (helpdesk.direct_inserts)."""
+    if delta := _added(rows, current_app.config["HELPDESK_TIME_ZONE"]):
+        _upsert(db.session, delta)
 
 
 def recount(zone: str) -> Counter:

@@ -468,7 +468,10 @@ def test_an_mta_pipes_a_message_into_mailingest_file(app, database_url):
     process = _pipe_intoingest_file(app, database_url, raw)
     assert process.returncode == 0, process.stderr.decode()
     [line] = [json.loads(text) for text in process.stdout.decode().splitlines()]
-    assert line["source"] == "-" and line["outcome"] == "created"
+    assert line["source"] == "-" and line["outcome"] == "created", (
+        line,
+        process.stderr.decode()[-3000:],
+    )
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == line["ticket"]))
         assert ticket.reporter.email == "omar.haddad@example.net"
