@@ -1,10 +1,10 @@
 """New rows written with one Core INSERT each, then kept in the session as a flush keeps them.
 
-A report writes a ticket, its first message, its `created` event and its acknowledgment. The
-ORM's unit of work, which sorts and syncs whatever a flush holds, cost more than the rows
-themselves (over a third of `tickets.open_ticket`, measured in-process and with
-bench.submissions); these rows need none of it: their order is known, and so is every value
-before the INSERT.
+A report writes a ticket, its first message, its `created` event and its acknowledgment; mail
+intake first writes the inbound mail's row. The ORM's unit of work, which sorts and syncs
+whatever a flush holds, cost more than the rows themselves (over a third of
+`tickets.open_ticket`, measured in-process and with bench.submissions); these rows need none
+of it: their order is known, and so is every value before the INSERT.
 
 What the unit of work did on the side is done here or by the caller: Python-side column
 defaults are drawn here, foreign keys are read from the related objects, and the caller counts

@@ -21,9 +21,8 @@ from enum import StrEnum
 from functools import cache
 
 from sqlalchemy import Select, bindparam, or_, select
-from sqlalchemy.exc import IntegrityError
 
-from .. import permissions, storage
+from .. import direct_inserts, permissions, storage
 from ..database import db, utcnow
 from ..errors import DomainError
 from ..models import InboundMail, InboundOutcome, User
@@ -136,13 +135,8 @@ def _store(raw: bytes, channel: Channel, recipients: Sequence[str], source: str 
         "sha256": hashlib.sha256(raw).hexdigest(),
         "message_id": _clip(_message_id_or_none(raw), 255),
     }
-    first_copy_keys = {"first_sha256": fields["sha256"], "first_message_id": fields["message_id"]}
     try:
-        try:
-            inbound_id = _insert(InboundMail(**fields, **first_copy_keys), raw)
-        except IntegrityError:  # a copy of a message stored before, which keeps the keys
-            db.session.rollback()
-            inbound_id = _insert(InboundMail(**fields), raw)
+        inbound_id = _insert(fields, raw)
     except Exception as error:  # the database or the store: either way, nothing is kept
         db.session.rollback()
         log.exception("could not store an inbound message from %s", source or channel)
@@ -151,13 +145,16 @@ def _store(raw: bytes, channel: Channel, recipients: Sequence[str], source: str 
     return inbound_id
 
 
-def _insert(inbound: InboundMail, raw: bytes) -> int:
+def _insert(fields: dict, raw: bytes) -> int:
     """The row and its raw copy, committed: on the database backend in one transaction; on the
     others the copy is written (durably) before the row commits, so a row always has one.
     Returns the row's id (read before the commit, which would have it read again)."""
-    db.session.add(inbound)
-    db.session.flush()  # the id names the raw copy; a second copy's IntegrityError comes here
-    inbound_id = inbound.id
+    first_copy_keys = {"first_sha256": fields["sha256"], "first_message_id": fields["message_id"]}
+    inbound = InboundMail(**fields, **first_copy_keys)
+    if not direct_inserts.insert(inbound, unless_taken=True):
+        inbound = InboundMail(**fields)  # a copy of a message stored before, which keeps the keys
+        direct_inserts.insert(inbound)
+    inbound_id = inbound.id  # the id names the raw copy
     blobs, key = storage.current(), storage.mail_key(inbound_id)
     blobs.put(key, raw)
     try:
