@@ -6,9 +6,9 @@ whatever a flush holds, cost more than the rows themselves (over a third of
 `tickets.open_ticket`, measured in-process and with bench.submissions); these rows need none
 of it: their order is known, and so is every value before the INSERT.
 
-What the unit of work did on the side is done here or by the caller: Python-side column
-defaults are drawn here, foreign keys are read from the related objects, and the caller counts
-the rows in the roll-ups (reports.rollups.count_inserted), which only see flushed rows.
+What the unit of work did on the side is done here too: Python-side column defaults are drawn,
+foreign keys are read from the related objects, and the rows are counted in the roll-ups
+(reports.rollups.count_inserted), whose own listener only sees flushed rows.
 """
 
 from functools import cache
@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstanceState, Mapper, RelationshipDirection
 
 from .database import db
+from .reports import rollups
 
 
 def insert(*rows: Any, unless_taken: bool = False) -> bool:
@@ -38,13 +39,14 @@ def insert(*rows: Any, unless_taken: bool = False) -> bool:
         row_id = connection.execute(statement, _column_values(state)).scalar()
         if row_id is None:
             return False
-        setattr(row, state.mapper.primary_key[0].key, row_id)
+        setattr(row, state.mapper.primary_key[0].key, row_id)  # _statement returns it
     session.add_all(rows)
     if unexpected := set(session.new) - set(rows):
         raise ValueError(f"rows not given would be inserted with these: {unexpected}")
     # What a flush does after its INSERTs: the session's own record of new rows in this
     # transaction is what a rollback expunges.
     session._register_persistent({inspect(row) for row in rows})
+    rollups.count_inserted(rows)
     return True
 
 
@@ -89,8 +91,8 @@ def _parents(mapper: Mapper) -> list:
 @cache
 def _statement(mapper: Mapper, dialect_name: str, unless_taken: bool) -> Insert:
     """Built once per table: building it cost about as much as running it."""
-    table = mapper.local_table
+    table, primary_key = mapper.local_table, mapper.primary_key[0]
     if not unless_taken:
-        return table.insert().returning(table.c.id)
+        return table.insert().returning(primary_key)
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    return dialect.insert(table).on_conflict_do_nothing().returning(primary_key)

@@ -42,7 +42,6 @@ from .models import (
 )
 from .permissions import Permission, allows, require
 from .reported import check_url, parse_reported_party
-from .reports import rollups
 from .signing import new_reference
 
 SUBJECT_LENGTH = (5, 200)
@@ -190,9 +189,7 @@ def _insert_with_fresh_reference(
     reference, drawing again on the (rare) collision."""
     for _ in range(attempts):
         ticket.reference = new_reference()
-        rows = [ticket, report, *report.attachments, created]
-        if direct_inserts.insert(*rows, unless_taken=True):
-            rollups.count_inserted(rows)
+        if direct_inserts.insert(ticket, report, *report.attachments, created, unless_taken=True):
             return
         if ticket.submission_key:  # the same key at the same moment
             _check_resubmission(ticket.submission_key, ticket.submission_fingerprint)

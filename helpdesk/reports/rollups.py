@@ -6,11 +6,10 @@ recorded, and how many public replies each agent wrote. They are kept in the tra
 moves them: after every flush, the tickets, decisions and replies it inserted, changed or
 deleted are turned into +1/-1 on their rows (one upsert for the rows touched). Whatever path
 changed a ticket through the session (a form, the API, intake, the seed, retention), the count
-follows. The rows of a new report are written past the flush (helpdesk.direct_inserts) and
-counted in the same transaction by count_inserted(). Other writes that bypass the session, like
-a bulk load, call rebuild() afterwards; so does a change of HELPDESK_TIME_ZONE (`flask reports
-rebuild`), because a day is a day in one zone: until then the reports refuse to mix two zones'
-days.
+follows. Rows written past the flush (helpdesk.direct_inserts) are counted in the same
+transaction by count_inserted(). Other writes that bypass the session, like a bulk load, call
+rebuild() afterwards; so does a change of HELPDESK_TIME_ZONE (`flask reports rebuild`), because
+a day is a day in one zone: until then the reports refuse to mix two zones' days.
 """
 
 from collections import Counter
@@ -175,6 +174,8 @@ def _count_flush(session: Session, _context) -> None:
 
 def count_inserted(rows) -> None:
     """Count rows written past the session's flush (helpdesk.direct_inserts)."""
+    if not current_app:  # as _count_flush
+        return
     if delta := _added(rows, current_app.config["HELPDESK_TIME_ZONE"]):
         _upsert(db.session, delta)
 
